@@ -1,0 +1,171 @@
+"""The main window: three tabs, a menu, a status bar, remembered geometry.
+
+What a tab may offer the window (all optional):
+
+- ``open_filter`` (str) and ``open_path(path)``: File > Open and dropped files
+  go to the current tab; ``open_key`` names its remembered folder;
+- ``save_state()``: called when the window closes;
+- any :class:`gui.worker.JobWorker` children: cancelled and waited for when
+  the window closes, so no thread outlives it.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+from importlib.metadata import PackageNotFoundError, version
+
+from PySide6.QtCore import qVersion
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from engine.version import APP_NAME, app_version
+from gui.gradients_tab import GradientsTab
+from gui.jazz_tab import JazzTab
+from gui.names_tab import NamesTab
+from gui.settings import app_settings, last_folder, remember_folder
+from gui.worker import JobWorker
+
+log = logging.getLogger(__name__)
+
+TAB_NAMES = ("gradients", "names", "jazz")
+
+
+def _installed_version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def about_versions() -> dict[str, str]:
+    """Versions for the About box; TensorFlow only if something already loaded it."""
+    import numpy
+
+    tf = sys.modules.get("tensorflow")
+    return {
+        APP_NAME: app_version(),
+        "Python": platform.python_version(),
+        "Qt": qVersion(),
+        "PySide6": _installed_version("PySide6-Essentials"),
+        "numpy": numpy.__version__,
+        "TensorFlow": getattr(tf, "__version__", None) or "not loaded yet",
+        "music21": _installed_version("music21"),
+    }
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for tab, label in ((GradientsTab(), "Gradients"), (NamesTab(), "Names"), (JazzTab(), "Jazz")):
+            self.tabs.addTab(tab, label)
+        self.setCentralWidget(self.tabs)
+        self.tabs.currentChanged.connect(self._update_actions)
+
+        self._build_menu()
+        self.statusBar().showMessage("Ready")
+        self._restore()
+        self._update_actions()
+
+    # -- menu -----------------------------------------------------------------
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.open_file_dialog)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = QAction(f"&About {APP_NAME}", self)
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(self.show_about)
+        help_menu.addAction(about_action)
+
+    def _update_actions(self) -> None:
+        tab = self.tabs.currentWidget()
+        can_open = hasattr(tab, "open_path")
+        self.open_action.setEnabled(can_open)
+        self.open_action.setStatusTip(
+            "Open a file in this tab" if can_open else "This tab has nothing to open"
+        )
+
+    def show_about(self) -> None:
+        rows = "".join(f"<tr><td>{k}</td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in about_versions().items())
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME}</h3><p>Learn, inspect and play with sequence models.</p><table>{rows}</table>",
+        )
+
+    # -- tabs -----------------------------------------------------------------
+    def select_tab(self, name: str) -> None:
+        name = name.lower()
+        if name not in TAB_NAMES:
+            raise ValueError(f"unknown tab {name!r}; choose one of {', '.join(TAB_NAMES)}")
+        self.tabs.setCurrentIndex(TAB_NAMES.index(name))
+
+    def open_file_dialog(self) -> None:
+        tab = self.tabs.currentWidget()
+        if not hasattr(tab, "open_path"):
+            return
+        key = getattr(tab, "open_key", "files")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open", last_folder(key), getattr(tab, "open_filter", "All files (*)")
+        )
+        if path:
+            self.open_in_current_tab(path)
+
+    def open_in_current_tab(self, path: str) -> None:
+        tab = self.tabs.currentWidget()
+        remember_folder(getattr(tab, "open_key", "files"), path)
+        log.info("opening %s in %s", path, type(tab).__name__)
+        tab.open_path(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls() and hasattr(self.tabs.currentWidget(), "open_path"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_in_current_tab(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def workers(self) -> list[JobWorker]:
+        return self.findChildren(JobWorker)
+
+    def busy(self) -> bool:
+        return any(w.is_running() for w in self.workers())
+
+    # -- state ----------------------------------------------------------------
+    def _restore(self) -> None:
+        settings = app_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 820)
+        self.tabs.setCurrentIndex(int(settings.value("window/tab", 0, type=int)) % self.tabs.count())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        for worker in self.workers():
+            if worker.is_running():
+                log.info("closing: stopping a running job")
+            worker.shutdown()
+        for i in range(self.tabs.count()):
+            save_state = getattr(self.tabs.widget(i), "save_state", None)
+            if save_state is not None:
+                save_state()
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/tab", self.tabs.currentIndex())
+        super().closeEvent(event)
+
