@@ -41,6 +41,7 @@ def create_application(argv: list[str] | None = None):
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
+        app.setStyle("Fusion")  # the same look on every platform and in offscreen screenshots
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APP_NAME)
