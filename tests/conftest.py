@@ -34,8 +34,10 @@ def main_window(qtbot):
     """The real main window, shown offscreen; closed (and its jobs stopped) afterwards."""
     from gui.app import create_application
     from gui.main_window import MainWindow
+    from gui.settings import app_settings
 
     create_application()
+    app_settings().clear()  # every test starts from a first launch
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()

@@ -1,0 +1,64 @@
+"""The job protocol: generators that report progress, return a result and stop when closed."""
+
+import pytest
+
+from engine.jobs import Progress, Throttle, run_job
+
+
+def counting_job(n, log):
+    try:
+        for i in range(n):
+            yield Progress(step=i + 1, total=n, metrics={"i": float(i)})
+        return "done"
+    finally:
+        log.append("cleaned up")
+
+
+def test_run_job_delivers_every_event_and_the_result():
+    seen, log = [], []
+    result = run_job(counting_job(5, log), seen.append)
+    assert result == "done"
+    assert [e.step for e in seen] == [1, 2, 3, 4, 5]
+    assert log == ["cleaned up"]
+
+
+def test_closing_a_job_runs_its_cleanup_and_stops_it():
+    log = []
+    job = counting_job(100, log)
+    next(job)
+    job.close()
+    assert log == ["cleaned up"]
+    with pytest.raises(StopIteration):
+        next(job)
+
+
+def test_an_exception_in_a_job_reaches_the_caller_and_closes_it():
+    log = []
+
+    def failing():
+        try:
+            yield Progress(step=1)
+            raise ValueError("bad corpus")
+        finally:
+            log.append("closed")
+
+    with pytest.raises(ValueError, match="bad corpus"):
+        run_job(failing())
+    assert log == ["closed"]
+
+
+@pytest.mark.parametrize(("step", "total", "expected"), [(0, 10, 0.0), (5, 10, 0.5), (12, 10, 1.0), (3, None, None)])
+def test_progress_fraction(step, total, expected):
+    assert Progress(step=step, total=total).fraction == expected
+
+
+def test_throttle_says_yes_only_after_its_interval(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr("engine.jobs.time.perf_counter", lambda: clock[0])
+    throttle = Throttle(0.05)
+    assert not throttle()
+    clock[0] += 0.049
+    assert not throttle()
+    clock[0] += 0.002
+    assert throttle()
+    assert not throttle()
