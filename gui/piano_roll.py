@@ -1,0 +1,363 @@
+"""A piano roll: notes as bars over time (beats) and pitch, melody and chords in two colours.
+
+Time runs left to right in beats (quarter notes), bars are numbered from 1 on the
+bottom axis, pitches are named on the left axis (C4 = MIDI 60), black-key rows are
+shaded as on a keyboard. Zoom with the wheel (over an axis: that axis only), the
++/- buttons or the keyboard; scroll by dragging or with the scroll bar below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
+
+from gui.plotting import PALETTE
+
+__all__ = ["PianoRoll", "PitchAxis", "BarAxis", "note_name", "MELODY_COLOUR", "CHORD_COLOUR"]
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+BLACK_KEYS = {1, 3, 6, 8, 10}
+MELODY_COLOUR = PALETTE["blue"]
+CHORD_COLOUR = PALETTE["orange"]
+DEFAULT_BARS_SHOWN = 16
+LEFT_MARGIN = -0.25  # a sliver before beat 0, so bar 1's number is not cut by the axis
+
+
+def note_name(pitch: int) -> str:
+    """Scientific pitch name: 60 -> 'C4', 61 -> 'C#4', 21 -> 'A0'."""
+    pitch = int(pitch)
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+class PitchAxis(pg.AxisItem):
+    """Left axis naming pitches: every C when zoomed out, every semitone when zoomed in."""
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        lo, hi = int(np.ceil(minVal)), int(np.floor(maxVal))
+        if hi < lo:
+            return []
+        semitones = list(range(lo, hi + 1))
+        px_per_semitone = size / max(1.0, maxVal - minVal)
+        if px_per_semitone >= 13:  # room for a name on every row
+            return [(1, semitones)]
+        cs = [p for p in semitones if p % 12 == 0]
+        if px_per_semitone >= 5:
+            return [(12, cs), (1, [p for p in semitones if p % 12 in (4, 7)])]
+        return [(12, cs)]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        return [note_name(round(v)) if 0 <= round(v) <= 127 else "" for v in values]
+
+
+class BarAxis(pg.AxisItem):
+    """Bottom axis in beats, labelled with bar numbers (1, 2, ...)."""
+
+    def __init__(self, beats_per_bar: float = 4.0, **kwargs):
+        super().__init__("bottom", **kwargs)
+        self.beats_per_bar = float(beats_per_bar)
+        self.setStyle(hideOverlappingLabels=12)  # bar 1's number sits on the very left edge
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803
+        bpb = self.beats_per_bar
+        span_bars = max(1e-9, (maxVal - minVal) / bpb)
+        px_per_bar = size / span_bars
+        step = 1
+        while px_per_bar * step < 36:  # keep labels apart
+            step *= 2
+        first = int(np.ceil(max(0.0, minVal) / bpb))
+        last = int(np.floor(maxVal / bpb))
+        bars = [b * bpb for b in range(first, last + 1) if b % step == 0]
+        ticks = [(bpb * step, bars)]
+        if px_per_bar / bpb >= 24:  # zoomed in: beat ticks without labels
+            beats = [b for b in np.arange(np.ceil(max(0.0, minVal)), np.floor(maxVal) + 1) if b % bpb]
+            ticks.append((1.0, list(beats)))
+        return ticks
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802
+        if spacing < self.beats_per_bar - 1e-9:
+            return ["" for _ in values]
+        return [str(int(round(v / self.beats_per_bar)) + 1) for v in values]
+
+
+def _as_array(notes: Iterable[Sequence[float]]) -> np.ndarray:
+    """Notes as an ``(n, 4)`` float array: pitch, start beat, length in beats, velocity."""
+    rows = []
+    for n in notes:
+        n = tuple(n)
+        rows.append((float(n[0]), float(n[1]), float(n[2]), float(n[3]) if len(n) > 3 else 90.0))
+    return np.asarray(rows, dtype=float).reshape(-1, 4)
+
+
+def _brushes(colour: str, velocities: np.ndarray) -> list[QColor]:
+    """Louder notes are more opaque, like ink pressed harder."""
+    out = []
+    for v in velocities:
+        c = QColor(colour)
+        c.setAlphaF(float(np.clip(0.45 + 0.55 * v / 127.0, 0.45, 1.0)))
+        out.append(c)
+    return out
+
+
+class PianoRoll(QWidget):
+    """Melody and chord notes over time; zoom and scroll; optional chord names and playhead."""
+
+    view_changed = Signal()
+
+    def __init__(self, title: str = "", parent: QWidget | None = None, *, legend: bool = False):
+        super().__init__(parent)
+        self.beats_per_bar = 4.0
+        self.total_beats = 16.0
+        self.melody = np.zeros((0, 4))
+        self.chords = np.zeros((0, 4))
+        self._syncing = False
+
+        self.pitch_axis = PitchAxis("left")
+        self.bar_axis = BarAxis(4.0)
+        self.plot = pg.PlotWidget(axisItems={"left": self.pitch_axis, "bottom": self.bar_axis})
+        item = self.plot.getPlotItem()
+        if title:
+            item.setTitle(title, size="10pt")
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        self.pitch_axis.setWidth(40)
+        self.view = item.getViewBox()
+        self.view.setMouseEnabled(x=True, y=True)
+        self.view.setDefaultPadding(0.0)
+
+        self._keys = pg.BarGraphItem(x0=[], y0=[], width=[], height=[], brush=QColor(0, 0, 0, 14), pen=None)
+        self._beat_lines = pg.PlotDataItem(pen=pg.mkPen(QColor(0, 0, 0, 22), width=1))
+        self._bar_lines = pg.PlotDataItem(pen=pg.mkPen(QColor(0, 0, 0, 70), width=1))
+        self._chord_bars = pg.BarGraphItem(
+            x0=[], y0=[], width=[], height=[], brush=CHORD_COLOUR, pen=pg.mkPen("#9c6b00", width=0.6), name="Chords"
+        )
+        self._melody_bars = pg.BarGraphItem(
+            x0=[], y0=[], width=[], height=[], brush=MELODY_COLOUR, pen=pg.mkPen("#004d7a", width=0.6), name="Melody"
+        )
+        for it in (self._keys, self._beat_lines, self._bar_lines, self._chord_bars, self._melody_bars):
+            self.plot.addItem(it)
+        if legend:
+            key = item.addLegend(offset=(-6, 6), brush=QColor(255, 255, 255, 200), labelTextSize="8pt")
+            key.addItem(self._melody_bars, "Melody")
+            key.addItem(self._chord_bars, "Chords")
+        self._labels: list[pg.TextItem] = []
+
+        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(PALETTE["vermillion"], width=2))
+        self.playhead.setZValue(50)
+        self.playhead.hide()
+        self.plot.addItem(self.playhead)
+
+        # Zoom buttons and a scroll bar: the mouse is not the only way around.
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        self.scrollbar.setSingleStep(4)
+        self.scrollbar.valueChanged.connect(self._scroll_to)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(2)
+        self.zoom_out_button = self._tool_button("−", "Zoom out (show more bars)", lambda: self.zoom(2.0))
+        self.zoom_in_button = self._tool_button("+", "Zoom in (show fewer bars)", lambda: self.zoom(0.5))
+        self.fit_button = self._tool_button("Fit", "Show the whole piece", self.fit_all)
+        self.fit_button.setFixedWidth(34)
+        buttons.addWidget(self.scrollbar, 1)
+        for b in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+            buttons.addWidget(b)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(buttons)
+        self.empty_label = QLabel("No notes yet", self.plot)
+        self.empty_label.setStyleSheet("color: #888; background: transparent;")
+        self.view.sigXRangeChanged.connect(self._sync_scrollbar)
+        self.view.sigResized.connect(self._fit_chord_labels)
+        self.set_notes([], [])
+
+    def _tool_button(self, text: str, tip: str, slot) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setAutoRaise(True)
+        b.setFixedSize(24, 20)
+        b.clicked.connect(slot)
+        return b
+
+    # -- content ----------------------------------------------------------------
+    def set_notes(
+        self,
+        melody: Iterable[Sequence[float]],
+        chords: Iterable[Sequence[float]] = (),
+        *,
+        beats_per_bar: float = 4.0,
+        total_beats: float | None = None,
+        chord_labels: Sequence[tuple[float, str]] = (),
+        bars_shown: int = DEFAULT_BARS_SHOWN,
+    ) -> None:
+        """Show notes given as ``(pitch, start_beat, length_beats[, velocity])``.
+
+        ``total_beats`` defaults to the end of the last note rounded up to a whole bar.
+        ``chord_labels`` are ``(beat, "Dm7")`` pairs written above the notes.
+        The view opens on the first ``bars_shown`` bars (all of them if fewer).
+        """
+        self.melody, self.chords = _as_array(melody), _as_array(chords)
+        self.beats_per_bar = float(beats_per_bar) if beats_per_bar > 0 else 4.0
+        self.bar_axis.beats_per_bar = self.beats_per_bar
+        both = np.vstack([self.melody, self.chords])
+        end = float((both[:, 1] + both[:, 2]).max()) if len(both) else 0.0
+        if total_beats is None:
+            total_beats = max(1.0, np.ceil(end / self.beats_per_bar - 1e-9)) * self.beats_per_bar
+        self.total_beats = max(float(total_beats), self.beats_per_bar)
+
+        for bars, notes in ((self._melody_bars, self.melody), (self._chord_bars, self.chords)):
+            colour = MELODY_COLOUR if bars is self._melody_bars else CHORD_COLOUR
+            bars.setOpts(
+                x0=notes[:, 1], y0=notes[:, 0] - 0.42, width=np.maximum(notes[:, 2], 0.02), height=0.84,
+                brushes=_brushes(colour, notes[:, 3]),
+            )
+
+        lo, hi = self._pitch_span(both)
+        black = [p for p in range(0, 128) if p % 12 in BLACK_KEYS]
+        self._keys.setOpts(x0=[0.0] * len(black), y0=[p - 0.5 for p in black],
+                           width=[self.total_beats] * len(black), height=1.0)
+        self._set_grid_lines()
+        self._set_chord_labels(chord_labels, hi)
+
+        view_hi = hi + (3 if chord_labels else 1)
+        self.view.setLimits(
+            xMin=-0.5, xMax=self.total_beats + 0.5, yMin=-0.5, yMax=127.5,
+            minXRange=self.beats_per_bar / 2, minYRange=6, maxYRange=128,
+        )
+        self.view.setYRange(lo - 1, view_hi, padding=0)
+        shown = min(self.total_beats, bars_shown * self.beats_per_bar)
+        self.view.setXRange(LEFT_MARGIN, shown, padding=0)
+        self.empty_label.setVisible(len(both) == 0)
+        self.empty_label.move(60, 30)
+        self._sync_scrollbar()
+
+    def clear_notes(self) -> None:
+        self.set_notes([], [])
+
+    @staticmethod
+    def _pitch_span(notes: np.ndarray) -> tuple[float, float]:
+        """Pitches to show: all notes with a little room, at least an octave and a half."""
+        if len(notes) == 0:
+            return 55.0, 79.0
+        lo, hi = float(notes[:, 0].min()), float(notes[:, 0].max())
+        if hi - lo < 18:
+            mid = (hi + lo) / 2
+            lo, hi = mid - 9, mid + 9
+        return max(0.0, lo - 1), min(127.0, hi + 1)
+
+    def _set_grid_lines(self) -> None:
+        bpb = self.beats_per_bar
+        bars = np.arange(0.0, self.total_beats + 1e-9, bpb)
+        beats = np.array([b for b in np.arange(0.0, self.total_beats, 1.0) if b % bpb])
+        for item, xs in ((self._bar_lines, bars), (self._beat_lines, beats)):
+            x = np.repeat(xs, 2)
+            y = np.tile([-0.5, 127.5], len(xs))
+            item.setData(x, y, connect="pairs")
+
+    def _set_chord_labels(self, labels: Sequence[tuple[float, str]], top: float) -> None:
+        for label in self._labels:
+            self.plot.removeItem(label)
+        self._labels = []
+        font = QFont()
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        for beat, text in labels:
+            label = pg.TextItem(text, color="#5a4a00", anchor=(0, 0.5))
+            label.setFont(font)
+            label.setPos(float(beat) + 0.08, top + 1.6)
+            self.plot.addItem(label)
+            self._labels.append(label)
+
+    def bar_count(self) -> int:
+        return int(round(self.total_beats / self.beats_per_bar))
+
+    # -- playhead ------------------------------------------------------------------
+    def set_playhead(self, beat: float | None) -> None:
+        """Show a vertical line at ``beat`` (None hides it); keep it in view while playing."""
+        if beat is None:
+            self.playhead.hide()
+            return
+        self.playhead.setValue(float(beat))
+        self.playhead.show()
+        x0, x1 = self.view.viewRange()[0]
+        if not x0 <= beat <= x1:
+            width = x1 - x0
+            self.view.setXRange(beat, beat + width, padding=0)
+
+    # -- zoom and scroll -------------------------------------------------------------
+    def visible_beats(self) -> tuple[float, float]:
+        x0, x1 = self.view.viewRange()[0]
+        return float(x0), float(x1)
+
+    def zoom(self, factor: float) -> None:
+        """Multiply the visible time span by ``factor`` (< 1 zooms in), keeping the left edge."""
+        x0, x1 = self.visible_beats()
+        width = float(np.clip((x1 - x0) * factor, self.beats_per_bar / 2, self.total_beats + 1))
+        start = float(np.clip(x0, -0.5, max(-0.5, self.total_beats + 0.5 - width)))
+        self.view.setXRange(start, start + width, padding=0)
+
+    def fit_all(self) -> None:
+        self.view.setXRange(LEFT_MARGIN, self.total_beats, padding=0)
+
+    def scroll_to_beat(self, beat: float) -> None:
+        x0, x1 = self.visible_beats()
+        self.view.setXRange(beat, beat + (x1 - x0), padding=0)
+
+    def _sync_scrollbar(self, *args) -> None:
+        """Scroll bar in sixteenths of a beat: range = what is hidden, page = what is shown."""
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            x0, x1 = self.visible_beats()
+            page = max(1, int((x1 - x0) * 16))
+            maximum = max(0, int((self.total_beats + 0.5) * 16) - page)
+            self.scrollbar.setRange(0, maximum)
+            self.scrollbar.setPageStep(page)
+            self.scrollbar.setSingleStep(max(1, page // 8))
+            self.scrollbar.setValue(int(max(0.0, x0) * 16))
+            self.scrollbar.setEnabled(maximum > 0)
+        finally:
+            self._syncing = False
+        self._fit_chord_labels()
+        self.view_changed.emit()
+
+    def _fit_chord_labels(self, *args) -> None:
+        """Chord names only when a bar is wide enough to hold one."""
+        x0, x1 = self.visible_beats()
+        width_px = max(1.0, self.view.width())
+        px_per_bar = width_px * self.beats_per_bar / max(1e-9, x1 - x0)
+        longest = max((len(label.toPlainText()) for label in self._labels), default=0)
+        fits = px_per_bar >= 7.5 * max(3, longest)  # all or none: a half-labelled lead sheet misleads
+        for label in self._labels:
+            label.setVisible(fits)
+
+    def _scroll_to(self, value: int) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.scroll_to_beat(value / 16.0)
+        finally:
+            self._syncing = False
+        self.view_changed.emit()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(0.5)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom(2.0)
+        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
+            x0, x1 = self.visible_beats()
+            step = self.beats_per_bar * (1 if key == Qt.Key.Key_Right else -1)
+            self.scroll_to_beat(float(np.clip(x0 + step, 0, max(0.0, self.total_beats - (x1 - x0)))))
+        else:
+            super().keyPressEvent(event)

@@ -1,0 +1,122 @@
+"""The piano roll widget: what it draws, its axes, zoom and scroll."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from gui.piano_roll import CHORD_COLOUR, MELODY_COLOUR, BarAxis, PianoRoll, PitchAxis, note_name
+
+MELODY = [(72, 0.0, 1.0, 100), (74, 1.0, 0.5, 60), (76, 1.5, 2.5), (79, 8.0, 2.0, 127)]
+CHORDS = [(48, 0.0, 4.0, 70), (52, 0.0, 4.0, 70), (55, 4.0, 4.0, 70), (59, 8.0, 4.0)]
+
+
+@pytest.fixture
+def roll(qtbot):
+    widget = PianoRoll("Source")
+    qtbot.addWidget(widget)
+    widget.resize(900, 320)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_note_names():
+    assert [note_name(p) for p in (60, 61, 69, 21, 108, 0)] == ["C4", "C#4", "A4", "A0", "C8", "C-1"]
+
+
+def test_draws_melody_and_chords_in_two_colours(roll):
+    roll.set_notes(MELODY, CHORDS, chord_labels=[(0, "C"), (4, "G7"), (8, "Cmaj7")])
+    mel, ch = roll._melody_bars.opts, roll._chord_bars.opts
+    np.testing.assert_allclose(mel["x0"], [0.0, 1.0, 1.5, 8.0])
+    np.testing.assert_allclose(mel["width"], [1.0, 0.5, 2.5, 2.0])
+    np.testing.assert_allclose(np.asarray(mel["y0"]) + 0.42, [72, 74, 76, 79])  # centred on the pitch row
+    np.testing.assert_allclose(ch["x0"], [0.0, 0.0, 4.0, 8.0])
+    assert QColor(mel["brushes"][0]).name() == QColor(MELODY_COLOUR).name()
+    assert QColor(ch["brushes"][0]).name() == QColor(CHORD_COLOUR).name()
+    # louder notes are more opaque; a missing velocity counts as 90
+    assert QColor(mel["brushes"][3]).alphaF() > QColor(mel["brushes"][1]).alphaF()
+    assert len(roll._labels) == 3 and roll._labels[1].toPlainText() == "G7"
+
+
+def test_bar_lines_follow_the_time_signature(roll):
+    roll.set_notes(MELODY, CHORDS)  # ends at beat 12 -> 3 bars of 4
+    assert roll.total_beats == 12 and roll.bar_count() == 3
+    xs, _ = roll._bar_lines.getData()
+    assert sorted(set(np.round(xs, 6))) == [0.0, 4.0, 8.0, 12.0]
+    roll.set_notes([(60, 0, 1), (62, 5.5, 0.5)], beats_per_bar=3)  # 3/4: 6 beats rounds to 2 bars
+    xs, _ = roll._bar_lines.getData()
+    assert sorted(set(np.round(xs, 6))) == [0.0, 3.0, 6.0]
+    beat_xs, _ = roll._beat_lines.getData()
+    assert sorted(set(np.round(beat_xs, 6))) == [1.0, 2.0, 4.0, 5.0]
+
+
+def test_axes_name_pitches_and_number_bars():
+    pitch = PitchAxis("left")
+    assert pitch.tickStrings([60, 61, 71], 1, 1) == ["C4", "C#4", "B4"]
+    # zoomed out: only the Cs are named
+    levels = pitch.tickValues(40, 90, 200)
+    assert levels[0][1] == [48, 60, 72, 84]
+    # zoomed in: every semitone
+    assert pitch.tickValues(60, 72, 300) == [(1, list(range(60, 73)))]
+    bars = BarAxis(4)
+    assert bars.tickStrings([0, 4, 8], 1, 4) == ["1", "2", "3"]
+    major = bars.tickValues(0, 64, 800)[0]
+    assert major[1][:3] == [0, 4, 8]
+    crowded = bars.tickValues(0, 400, 300)[0]  # 100 bars in 300 px: labels thinned to powers of two
+    assert crowded[0] >= 16 and all(v % crowded[0] == 0 for v in crowded[1])
+
+
+def test_view_opens_on_the_notes(roll):
+    roll.set_notes(MELODY, CHORDS)
+    (x0, x1), (y0, y1) = roll.view.viewRange()
+    assert x0 <= 0 and x1 >= 12
+    assert y0 <= 48 and y1 >= 79
+    long_piece = [(60 + i % 12, i, 1.0) for i in range(40 * 4)]
+    roll.set_notes(long_piece)
+    x0, x1 = roll.visible_beats()
+    assert x1 == pytest.approx(16 * 4)  # opens on the first 16 bars, the rest is a scroll away
+    assert roll.scrollbar.isEnabled() and roll.scrollbar.maximum() > 0
+
+
+def test_zoom_and_scroll(roll, qtbot):
+    roll.set_notes([(60 + i % 12, i, 1.0) for i in range(32 * 4)])
+    x0, x1 = roll.visible_beats()
+    roll.zoom_in_button.click()
+    assert roll.visible_beats()[1] - roll.visible_beats()[0] == pytest.approx((x1 - x0) / 2)
+    # the scroll bar moves the view, and the view moves the scroll bar
+    roll.scrollbar.setValue(roll.scrollbar.maximum())
+    assert roll.visible_beats()[1] == pytest.approx(roll.total_beats + 0.5, abs=0.1)
+    roll.scroll_to_beat(8.0)
+    assert roll.scrollbar.value() == 8 * 16
+    roll.setFocus()
+    qtbot.keyClick(roll, Qt.Key.Key_Right)
+    assert roll.visible_beats()[0] == pytest.approx(12.0)
+    qtbot.keyClick(roll, Qt.Key.Key_Minus)
+    roll.fit_button.click()
+    x0, x1 = roll.visible_beats()
+    assert x0 <= 0 and x1 == pytest.approx(roll.total_beats)
+    assert not roll.scrollbar.isEnabled() or roll.scrollbar.maximum() <= 8
+
+
+def test_playhead_follows_playback(roll):
+    roll.set_notes([(60 + i % 12, i, 1.0) for i in range(32 * 4)])
+    assert not roll.playhead.isVisible()
+    roll.set_playhead(100.0)  # off screen: the view jumps to it
+    assert roll.playhead.isVisible() and roll.playhead.value() == 100.0
+    x0, x1 = roll.visible_beats()
+    assert x0 <= 100.0 <= x1
+    roll.set_playhead(None)
+    assert not roll.playhead.isVisible()
+
+
+def test_empty_roll_is_calm(roll):
+    roll.clear_notes()
+    assert roll.empty_label.isVisible()
+    assert len(roll._melody_bars.opts["x0"]) == 0
+    roll.set_notes(MELODY)
+    assert not roll.empty_label.isVisible()
+    image = roll.grab().toImage()
+    assert image.width() > 0
