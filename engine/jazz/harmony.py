@@ -1,0 +1,301 @@
+"""Chords: one per measure from the accompaniment, or typed as symbols; and what each note is over them.
+
+The harmony of a measure is taken from the pitches the *other* pitched parts
+sound in it, weighted by how long they sound; the strongest pitch classes
+(plus the bass) are named with music21's chord tools. A chord then sorts
+the twelve pitch classes into the course's roles:
+
+    C  chord tone        -- in the chord
+    S  scale tone        -- in the chord's scale (the first common mode on its root that holds it)
+    A  approach tone     -- a semitone from a chord tone
+    X  anything else
+
+music21 is imported inside the functions that need it; results are cached
+because naming one chord takes milliseconds and a piece repeats its chords.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from engine.jazz.errors import ChordSymbolError
+from engine.jazz.midi_read import Note
+
+__all__ = [
+    "Chord",
+    "ROLES",
+    "name_chord",
+    "chord_from_weights",
+    "measure_chords",
+    "parse_chord_symbols",
+    "chord_scale",
+    "pitch_roles",
+    "note_role",
+    "voicing",
+]
+
+ROLES = "CSAX"  # pitched token classes; "R" (rest) is the fifth
+STRONG_SHARE = 0.3  # a pitch class belongs to the measure's chord when it sounds >= 30% as long as the strongest
+MAX_CHORD_TONES = 4
+
+# Modes tried on the chord's root, in order of how common they are under jazz chords (music21 class names).
+_SCALES = (
+    "MajorScale",
+    "MixolydianScale",
+    "DorianScale",
+    "MinorScale",
+    "LydianScale",
+    "LocrianScale",
+    "MelodicMinorScale",
+    "HarmonicMinorScale",
+    "OctatonicScale",
+)
+_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+
+
+@dataclass(frozen=True)
+class Chord:
+    """A chord as the grammar needs it.
+
+    symbol         -- display name with ASCII accidentals ("Dm7", "Bb7", "C/E")
+    root           -- pitch class of the root, 0 = C
+    pitch_classes  -- the chord tones, sorted
+    """
+
+    symbol: str
+    root: int
+    pitch_classes: tuple[int, ...]
+
+    def to_json(self) -> dict:
+        return {"symbol": self.symbol, "root": self.root, "pitch_classes": list(self.pitch_classes)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Chord:
+        return cls(str(data["symbol"]), int(data["root"]) % 12, tuple(sorted({int(p) % 12 for p in data["pitch_classes"]})))
+
+
+def _display(figure: str) -> str:
+    """music21 writes flats as '-' ("B-7", "Cadd E-"); musicians write 'b'."""
+    return re.sub(r"([A-G])(-+)", lambda m: m.group(1) + "b" * len(m.group(2)), figure)
+
+
+def _plain_name(root: int, pcs: tuple[int, ...]) -> str:
+    """A short label for a pitch set music21 names only as a set class: root plus third quality."""
+    intervals = {(pc - root) % 12 for pc in pcs}
+    if 4 in intervals:
+        suffix = ""
+    elif 3 in intervals:
+        suffix = "m"
+    elif 7 in intervals:
+        suffix = "5"
+    else:
+        suffix = ""
+    return _NAMES[root] + suffix
+
+
+# How a pitch class is spelled above the bass: thirds stacked the way chord symbols read them.
+_SPELLING = ("P1", "m2", "M2", "m3", "M3", "P4", "d5", "P5", "m6", "M6", "m7", "M7")
+
+
+@lru_cache(maxsize=4096)
+def _name_pitch_set(bass: int, upper: tuple[int, ...]) -> Chord:
+    """Name the chord with bass pitch class ``bass`` and other pitch classes ``upper`` (music21).
+
+    MIDI numbers carry no spelling and music21 would read Bb-D-F-G# as an augmented sixth,
+    so the upper tones are spelled as intervals above the bass first (Bb-D-F-Ab: Bb7).
+    """
+    from music21 import chord as m21chord
+    from music21 import harmony, pitch
+
+    low = pitch.Pitch(_NAMES[bass].replace("b", "-") + "3")
+    pitches = [low] + [low.transpose(_SPELLING[(pc - bass) % 12]) for pc in sorted(upper, key=lambda pc: (pc - bass) % 12)]
+    c = m21chord.Chord(pitches)
+    figure = harmony.chordSymbolFigureFromChord(c)
+    root = c.root().pitchClass
+    pcs = tuple(sorted({bass, *upper}))
+    if not figure or "Cannot" in figure:
+        figure = "(" + _plain_name(root, pcs) + ")"  # parentheses mark it as not clean
+    return Chord(_display(figure), root, pcs)
+
+
+def name_chord(pitches: Sequence[int]) -> Chord:
+    """Name the chord of MIDI ``pitches`` (the lowest is the bass), e.g. [50, 53, 57, 60] -> Dm7."""
+    if not pitches:
+        raise ValueError("a chord needs at least one pitch")
+    bass = min(pitches) % 12
+    upper = tuple(sorted({p % 12 for p in pitches} - {bass}))
+    return _name_pitch_set(bass, upper)
+
+
+def _is_clean(chord: Chord) -> bool:
+    """True for an ordinary chord name (no 'add', 'power', 'pedal' or set-class description)."""
+    return not any(word in chord.symbol for word in ("add", "power", "pedal", "omit", "(", " "))
+
+
+def chord_from_weights(weights: np.ndarray) -> Chord | None:
+    """The chord of a measure from how long each pitch sounded in it.
+
+    weights -- shape (128,): how many quarter notes each MIDI pitch sounds in the measure.
+    Returns None for a silent measure. The strongest pitch classes (each sounding at
+    least 30% as long as the strongest) are named by music21 with the lowest strong
+    pitch as the bass, trying four tones, then three, then without that bass, until
+    music21 finds an ordinary chord name; otherwise the strongest tones are kept under
+    a plain root-and-third label.
+    """
+    if weights.sum() <= 0:
+        return None
+    by_class = np.zeros(12)
+    np.add.at(by_class, np.arange(128) % 12, weights)
+    strongest = by_class.max()
+    bass = int(np.nonzero(weights >= STRONG_SHARE * weights.max())[0].min()) % 12
+    ranked = [int(pc) for pc in np.argsort(-by_class, kind="stable") if by_class[pc] >= STRONG_SHARE * strongest]
+    ranked = ranked[:MAX_CHORD_TONES]
+    tries = []
+    for size in (MAX_CHORD_TONES, MAX_CHORD_TONES - 1):
+        tries.append((bass, tuple(sorted([pc for pc in ranked if pc != bass][: size - 1]))))
+        if size <= len(ranked):
+            tones = ranked[:size]
+            tries.append((min(tones), tuple(sorted(set(tones) - {min(tones)}))))
+    for low, upper in tries:
+        chord = _name_pitch_set(low, upper)
+        if _is_clean(chord):
+            return chord
+    first = _name_pitch_set(*tries[0])
+    return Chord(_plain_name(first.root, first.pitch_classes), first.root, first.pitch_classes)
+
+
+def measure_chords(parts_notes: Sequence[Sequence[Note]], spans: Sequence[tuple[float, float]]) -> list[Chord | None]:
+    """One chord per measure from the notes of the accompanying parts (None where all is silent).
+
+    parts_notes -- the notes of each part that makes the harmony
+    spans       -- (start, length) of each measure in quarter notes
+    """
+    n = len(spans)
+    if n == 0:
+        return []
+    starts = np.array([s for s, _ in spans])
+    ends = starts + np.array([length for _, length in spans])
+    weights = np.zeros((n, 128))
+    for notes in parts_notes:
+        for note in notes:
+            first = max(0, int(np.searchsorted(ends, note.start, side="right")))
+            k = first
+            while k < n and starts[k] < note.end:
+                overlap = min(ends[k], note.end) - max(starts[k], note.start)
+                if overlap > 0:
+                    weights[k, note.pitch] += overlap
+                k += 1
+    return [chord_from_weights(weights[k]) for k in range(n)]
+
+
+_SYMBOL = re.compile(r"^([A-Ga-g])([#b♯♭]*)(.*?)(?:/([A-Ga-g])([#b♯♭]*))?$")
+
+
+def _music21_figure(text: str) -> str:
+    """A jazz chord symbol in music21's spelling: flats as '-', a '-' after the root as minor."""
+    match = _SYMBOL.match(text)
+    if not match:
+        raise ChordSymbolError(f"'{text}' is not a chord symbol (expected e.g. C, Dm7, G7, Cmaj7, F#m7b5, Bb7#9, C/E).")
+    letter, accidentals, kind, bass, bass_acc = match.groups()
+
+    def spell(acc: str) -> str:
+        return acc.replace("♯", "#").replace("♭", "b").replace("b", "-")
+
+    kind = kind.replace("ø7", "m7b5").replace("ø", "m7b5").replace("Δ", "maj").replace("°", "dim")
+    if kind.startswith("-"):  # lead-sheet minor: C-7 = Cm7
+        kind = "m" + kind[1:]
+    figure = letter.upper() + spell(accidentals) + kind
+    if bass:
+        figure += "/" + bass.upper() + spell(bass_acc or "")
+    return figure
+
+
+@lru_cache(maxsize=512)
+def _parse_symbol(text: str) -> Chord:
+    from music21 import harmony
+
+    figure = _music21_figure(text)
+    try:
+        symbol = harmony.ChordSymbol(figure)
+        pitches = symbol.pitches
+        root = symbol.root()
+    except Exception as exc:  # music21 raises ValueError, but also others for odd input
+        raise ChordSymbolError(
+            f"'{text}' is not a chord symbol music21 understands (e.g. C, Dm7, G7, Cmaj7, F#m7b5, Bb7#9)."
+        ) from exc
+    if not pitches or root is None:
+        raise ChordSymbolError(f"'{text}' names no notes.")
+    pcs = tuple(sorted({p.pitchClass for p in pitches}))
+    return Chord(text, root.pitchClass, pcs)
+
+
+def parse_chord_symbols(text: str) -> list[Chord]:
+    """Chords typed one per measure, separated by spaces, bars or commas: "Dm7 G7 | Cmaj7 Cmaj7"."""
+    words = [w for w in re.split(r"[\s|,]+", text.strip()) if w]
+    if not words:
+        raise ChordSymbolError("No chord symbols were given (type e.g. \"Dm7 G7 Cmaj7 Cmaj7\").")
+    return [_parse_symbol(w) for w in words]
+
+
+@lru_cache(maxsize=256)
+def _scale_pitch_classes(scale_name: str, root: int) -> frozenset[int]:
+    from music21 import pitch, scale
+
+    cls = getattr(scale, scale_name)
+    return frozenset(p.pitchClass for p in cls(pitch.Pitch(_NAMES[root].replace("b", "-"))).getPitches())
+
+
+@lru_cache(maxsize=1024)
+def _chord_scale(root: int, pcs: tuple[int, ...]) -> frozenset[int]:
+    tones = set(pcs)
+    best, overlap = None, -1
+    for name in _SCALES:
+        scale_pcs = _scale_pitch_classes(name, root)
+        if tones <= scale_pcs:
+            return scale_pcs
+        if len(tones & scale_pcs) > overlap:
+            best, overlap = scale_pcs, len(tones & scale_pcs)
+    return best | tones  # no common mode holds every tone: the closest one plus the chord
+
+
+def chord_scale(chord: Chord) -> frozenset[int]:
+    """Pitch classes of the chord's scale: the first of the common modes on its root holding all its tones."""
+    return _chord_scale(chord.root, chord.pitch_classes)
+
+
+@lru_cache(maxsize=1024)
+def _roles(root: int, pcs: tuple[int, ...]) -> str:
+    tones = set(pcs)
+    scale_pcs = _chord_scale(root, pcs)
+    out = []
+    for pc in range(12):
+        if pc in tones:
+            out.append("C")
+        elif pc in scale_pcs:
+            out.append("S")
+        elif (pc - 1) % 12 in tones or (pc + 1) % 12 in tones:
+            out.append("A")
+        else:
+            out.append("X")
+    return "".join(out)
+
+
+def pitch_roles(chord: Chord) -> str:
+    """The role letter (C, S, A or X) of each pitch class 0..11 over ``chord``, as a 12-character string."""
+    return _roles(chord.root, chord.pitch_classes)
+
+
+def note_role(pitch: int, chord: Chord) -> str:
+    """C, S, A or X: what MIDI ``pitch`` is over ``chord``."""
+    return pitch_roles(chord)[pitch % 12]
+
+
+def voicing(chord: Chord, low: int = 48) -> list[int]:
+    """A close piano voicing: the root at or above ``low``, the other tones stacked within the next octave."""
+    root = low + (chord.root - low) % 12
+    return sorted(root + (pc - chord.root) % 12 for pc in chord.pitch_classes)
