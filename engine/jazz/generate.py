@@ -225,6 +225,8 @@ def generate(
     progression, from_source = _chords_for(model, int(measures), chords)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**31))
+    elif int(seed) < 0:
+        raise JazzError("The seed must be a whole number from 0 up.")
     results = []
     for v in range(int(variations)):
         rng = np.random.default_rng([int(seed), v])

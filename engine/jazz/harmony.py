@@ -80,7 +80,9 @@ class Chord:
 
 
 def _display(figure: str) -> str:
-    """music21 writes flats as '-' ("B-7", "Cadd E-"); musicians write 'b'."""
+    """music21 writes flats as '-' ("B-7", "CaddE-") and half-diminished as 'ø7'; lead sheets in ASCII
+    write 'b' and 'm7b5'."""
+    figure = figure.replace("ø7", "m7b5").replace("ø", "m7b5")
     return re.sub(r"([A-G])(-+)", lambda m: m.group(1) + "b" * len(m.group(2)), figure)
 
 

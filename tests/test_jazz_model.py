@@ -1,0 +1,108 @@
+"""Training the course's model as a job, and the numpy LSTM path against Keras."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from jazz_helpers import tiny_model, two_part_file
+
+from engine.jazz import CorpusError, TrainSettings, build_corpus, default_piece, read_song, train_job
+from engine.jazz.corpus import one_hot
+from engine.jazz.generate import sequence_probabilities
+from engine.jazz.model import build_model
+from engine.jazz.weights import course_parameters
+from engine.jobs import run_job
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return build_corpus(read_song(default_piece()))
+
+
+def test_a_short_real_training_run_learns(corpus):
+    events = []
+    settings = TrainSettings(epochs=12, n_a=32, t_x=20, stride=2, batch_size=32, seed=1)
+    model = run_job(train_job(corpus, settings), events.append)
+    per_epoch = [e for e in events if e.metrics]
+    assert [e.step for e in per_epoch] == list(range(1, 13))
+    assert all(e.total == 12 for e in events)
+    losses = [e.metrics["loss"] for e in per_epoch]
+    assert losses == pytest.approx(model.history["loss"])
+    assert all(0.0 <= e.metrics["accuracy"] <= 1.0 for e in per_epoch)
+    assert losses[-1] < 0.8 * losses[0]  # it learns
+    assert losses[0] == pytest.approx(np.log(corpus.vocab_size), rel=0.1)  # starts near chance: -log(1/n)
+    assert model.vocabulary == corpus.vocabulary and model.epochs_trained == 12
+    assert model.source.time_signature == (4, 4) and model.seconds > 0
+    # the model is the course's: one LSTM over the window and a softmax over the vocabulary, no Lambda
+    kinds = [type(layer).__name__ for layer in model.keras_model.layers]
+    assert kinds == ["InputLayer", "LSTM", "Dense"]
+    lstm = model.keras_model.layers[1]
+    assert lstm.units == 32 and lstm.return_sequences
+    assert type(model.keras_model.optimizer).__name__ == "Adam"
+
+
+def test_same_seed_same_training(corpus):
+    settings = TrainSettings(epochs=3, n_a=8, t_x=12, stride=4, seed=7)
+    a = run_job(train_job(corpus, settings))
+    b = run_job(train_job(corpus, settings))
+    c = run_job(train_job(corpus, TrainSettings(epochs=3, n_a=8, t_x=12, stride=4, seed=8)))
+    assert a.history["loss"] == pytest.approx(b.history["loss"], rel=1e-5)
+    assert a.history["loss"] != pytest.approx(c.history["loss"], rel=1e-5)
+
+
+def test_training_yields_often_and_stops_when_closed(corpus):
+    job = train_job(corpus, TrainSettings(epochs=1000, n_a=16, t_x=16, stride=1, batch_size=4, seed=0))
+    gaps, last, epochs_done = [], None, 0
+    for event in job:
+        now = time.perf_counter()
+        if epochs_done >= 1 and last is not None:  # after the first batch has compiled the graph
+            gaps.append(now - last)
+        last = now
+        epochs_done += bool(event.metrics)
+        if len(gaps) >= 12:
+            break
+    began = time.perf_counter()
+    job.close()
+    assert time.perf_counter() - began < 0.5
+    with pytest.raises(StopIteration):
+        next(job)
+    assert max(gaps) < 1.0, gaps  # events every quarter second; generous for a busy machine
+
+
+def test_bad_settings_fail_before_any_work(corpus, tmp_path):
+    with pytest.raises(CorpusError, match="epochs"):
+        train_job(corpus, TrainSettings(epochs=0))
+    with pytest.raises(CorpusError, match="learning rate"):
+        train_job(corpus, TrainSettings(learning_rate=-1))
+    short = build_corpus(read_song(two_part_file(tmp_path / "s.mid", bars=2)))
+    with pytest.raises(CorpusError, match="tokens"):
+        train_job(short, TrainSettings(t_x=30))
+
+
+def test_numpy_cell_gives_keras_probabilities():
+    model = tiny_model()
+    indices = list(model.source.token_indices[:40])
+    keras_probs = model.keras_model.predict(one_hot(np.array([indices]), model.n_values), verbose=0)[0]
+    numpy_probs = sequence_probabilities(model.parameters, indices)
+    assert numpy_probs.shape == keras_probs.shape == (40, model.n_values)
+    assert np.max(np.abs(numpy_probs - keras_probs)) < 1e-5
+
+
+def test_gate_mapping_with_random_weights():
+    """Distinct random weights and biases for every gate: any mix-up of Keras's i, f, c, o order shows."""
+    n_values, n_a = 11, 6
+    keras_model = build_model(n_values, n_a, seed=0)
+    rng = np.random.default_rng(0)
+    keras_model.set_weights([rng.normal(0, 0.7, w.shape).astype("float32") for w in keras_model.get_weights()])
+    indices = list(rng.integers(0, n_values, 25))
+    keras_probs = keras_model.predict(one_hot(np.array([indices]), n_values), verbose=0)[0]
+    params = course_parameters(keras_model)
+    assert params["Wf"].shape == (n_a, n_a + n_values) and params["bf"].shape == (n_a, 1)
+    assert params["Wy"].shape == (n_values, n_a) and params["by"].shape == (n_values, 1)
+    assert np.max(np.abs(sequence_probabilities(params, indices) - keras_probs)) < 1e-5
+    swapped = dict(params, Wf=params["Wi"], Wi=params["Wf"], bf=params["bi"], bi=params["bf"])
+    assert np.max(np.abs(sequence_probabilities(swapped, indices) - keras_probs)) > 1e-3
