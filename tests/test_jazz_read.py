@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import mido
 import pytest
@@ -268,5 +269,6 @@ def test_importing_the_engine_loads_neither_tensorflow_nor_music21():
     import subprocess
 
     code = "import sys, engine.jazz; print('tensorflow' in sys.modules, 'music21' in sys.modules, 'keras' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.split() == ["False", "False", "False"]
