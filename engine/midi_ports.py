@@ -65,8 +65,8 @@ class PortListing:
 def _no_midi_system_reason(exc: BaseException) -> str:
     if sys.platform.startswith("linux"):
         return (
-            "No MIDI system on this computer: the ALSA sequencer (/dev/snd/seq) is not available. "
-            "Load the snd-seq kernel module or start a software synthesizer, then press Refresh."
+            "No MIDI system here: the ALSA sequencer (/dev/snd/seq) is missing. "
+            "Load the snd-seq module, then press Refresh."
         )
     return f"No MIDI system is available ({exc}). Connect a MIDI device or start a software synthesizer."
 

@@ -1,0 +1,348 @@
+"""The Jazz tab, driven like a musician would: open, pick the melody, train, improvise, listen, export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import mido
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from engine.jazz.synth import SAMPLE_RATE, TAIL_SECONDS
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN_TIMEOUT = 120_000  # ms; training a tiny model takes seconds, loading TensorFlow the first time too
+
+
+@pytest.fixture
+def tab(main_window, qtbot, monkeypatch):
+    """The Jazz tab in the real window, with the bundled tune loaded; tiny, fast training settings."""
+    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")  # the numpy synthesizer, whatever is installed
+    main_window.select_tab("jazz")
+    jazz = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: jazz.corpus is not None and not jazz.task_worker.is_running(), timeout=30_000)
+    jazz.epochs_spin.setValue(3)
+    jazz.units_spin.setValue(16)
+    jazz.measures_spin.setValue(4)
+    jazz.variations_spin.setValue(2)
+    yield jazz
+    main_window.select_tab("gradients")  # the next window starts on a tab that reads nothing
+
+
+def _idle(tab, qtbot, timeout=30_000):
+    qtbot.waitUntil(lambda: not tab.task_worker.is_running(), timeout=timeout)
+
+
+def _train(tab, qtbot):
+    tab.train_button.click()
+    qtbot.waitUntil(lambda: not tab.train_worker.is_running(), timeout=TRAIN_TIMEOUT)
+    assert tab.model is not None, tab.last_message
+
+
+def _generate(tab, qtbot):
+    tab.generate_button.click()
+    qtbot.waitUntil(lambda: len(tab.variation_views) == tab.variations_spin.value(), timeout=30_000)
+    _idle(tab, qtbot)
+
+
+def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: int, measures: int):
+    """What a DAW would see, read with mido: type 1, tempo, meter, two named tracks, every note closed."""
+    mid = mido.MidiFile(path)
+    assert mid.type == 1
+    metas = [m for t in mid.tracks for m in t if m.is_meta]
+    assert mido.tempo2bpm(next(m for m in metas if m.type == "set_tempo").tempo) == pytest.approx(tempo, abs=0.01)
+    assert any(m.type == "time_signature" for m in metas) and any(m.type == "key_signature" for m in metas)
+    names = [t.name for t in mid.tracks]
+    assert "Melody" in names and "Chords" in names
+    programs = {}
+    for track in mid.tracks:
+        assert track[-1].type == "end_of_track"
+        sounding = {}
+        for msg in track:
+            if msg.type == "program_change":
+                programs[track.name] = msg.program
+            elif msg.type == "note_on" and msg.velocity > 0:
+                sounding[(msg.channel, msg.note)] = sounding.get((msg.channel, msg.note), 0) + 1
+            elif msg.type in ("note_off", "note_on"):
+                sounding[(msg.channel, msg.note)] -= 1
+        assert all(v == 0 for v in sounding.values()), f"unclosed notes in {track.name}"
+    assert programs == {"Melody": melody_program, "Chords": chord_program}
+    now, last_note = 0, 0
+    for msg in mido.merge_tracks(mid.tracks):
+        now += msg.time
+        if msg.type in ("note_on", "note_off"):
+            last_note = now
+    assert last_note / mid.ticks_per_beat == pytest.approx(measures * 4)  # the chords fill the last measure
+
+
+def test_bundled_tune_is_preselected_without_loading_tensorflow(tab):
+    assert tab.song.name == "studio_blues.mid"
+    assert tab.parts_table.rowCount() == len(tab.song.parts)
+    melody = tab.corpus.melody_index
+    assert tab.parts_table.item(melody, 1).text().startswith("★")
+    assert f"{tab.corpus.token_count}</b> tokens" in tab.corpus_label.text()
+    assert f"vocabulary <b>{tab.corpus.vocab_size}</b>" in tab.corpus_label.text()
+    assert len(tab.source_roll.melody) == tab.song.parts[melody].note_count
+    assert tab.source_roll.bar_count() >= 32
+    assert not tab.generate_button.isEnabled() and tab.train_button.isEnabled()
+
+
+def test_the_window_loads_no_tensorflow_until_training(tmp_path):
+    """In a fresh process: the window opens on the Jazz tab, reads the tune, and TensorFlow stays out."""
+    script = (
+        "import sys, time\n"
+        "from gui.app import create_application\n"
+        "from gui.main_window import MainWindow\n"
+        "app = create_application()\n"
+        "w = MainWindow(); heavy = [m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules]\n"
+        "w.select_tab('jazz'); w.show(); tab = w.tabs.currentWidget()\n"
+        "end = time.time() + 60\n"
+        "while time.time() < end and tab.corpus is None:\n"
+        "    app.processEvents(); time.sleep(0.01)\n"
+        "print(heavy, tab.corpus is not None, 'tensorflow' in sys.modules)\n"
+        "w.close()\n"
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path),
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[] True False"
+
+
+@pytest.mark.tf
+def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, monkeypatch):
+    _train(tab, qtbot)
+    assert len(tab.history["loss"]) == 3
+    assert list(tab.loss_curve.getData()[0]) == [1, 2, 3]
+    assert tab.train_progress.value() == tab.train_progress.maximum()
+    assert tab.generate_button.isEnabled() and tab.save_model_button.isEnabled()
+
+    _generate(tab, qtbot)
+    assert len(tab.variations) == 2 and tab.views.currentIndex() == 1
+    for view, improv in zip(tab.variation_views, tab.variations, strict=True):
+        assert len(view.roll.melody) == len(improv.melody) > 0
+        assert view.roll.bar_count() == 4
+
+    # Export through the button and the (stubbed) file dialog, with the chosen tempo and instruments.
+    tab.source_tempo_check.setChecked(False)
+    tab.tempo_spin.setValue(100)
+    tab.melody_program.setCurrentIndex(11)  # vibraphone
+    tab.chord_program.setCurrentIndex(0)
+    target = tmp_path / "solo.mid"
+    asked = {}
+
+    def fake_save(parent, caption, default, filters, *args, **kwargs):
+        asked["default"] = default
+        return str(target), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_save)
+    tab.variation_views[0].export_button.click()
+    qtbot.waitUntil(target.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    assert Path(asked["default"]).name == "studio_blues-improv1-seed1.mid"
+    _check_midi(target, 100, 11, 0, 4)
+
+    # A second export to the same file asks first; "No" leaves it alone.
+    before = target.read_bytes()
+    questions = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: questions.append(a) or QMessageBox.StandardButton.No)
+    tab.melody_program.setCurrentIndex(26)
+    tab.variation_views[0].export_button.click()
+    _idle(tab, qtbot)
+    assert len(questions) == 1 and target.read_bytes() == before
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    tab.variation_views[0].export_button.click()
+    _idle(tab, qtbot)
+    _check_midi(target, 100, 26, 0, 4)
+
+    # Dragging a variation out hands over a real MIDI file.
+    urls = tab.variation_views[1].drag_handle.mime_data().urls()
+    dragged = Path(urls[0].toLocalFile())
+    assert urls[0].isLocalFile() and dragged.suffix == ".mid"
+    _check_midi(dragged, 100, 26, 0, 4)
+
+    # The audio preview: a WAV as long as the measures at the chosen tempo, plus the release tail.
+    tab.variation_views[0].play_button.click()
+    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=20_000)
+    path, engine, seconds = tab.last_preview
+    expected = 4 * 4 * 60 / 100 + TAIL_SECONDS
+    with wave.open(str(path), "rb") as w:
+        assert w.getframerate() == SAMPLE_RATE and w.getnchannels() == 2
+        assert w.getnframes() == round(expected * SAMPLE_RATE)
+    assert engine == "built-in synthesizer"
+    from PySide6.QtMultimedia import QMediaDevices
+
+    if not QMediaDevices.audioOutputs():  # this machine: say so, keep the WAV
+        assert "No audio output device" in tab.audio_message.text() and tab.audio_message.isVisible()
+        assert tab.variation_views[0].play_button.text() == "▶ Play"
+    tab.stop_playing()
+
+    wav = tmp_path / "take.wav"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(wav), ""))
+    tab.variation_views[1].wav_button.click()
+    qtbot.waitUntil(wav.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    with wave.open(str(wav), "rb") as w:
+        assert w.getnframes() == round(expected * SAMPLE_RATE)
+
+
+@pytest.mark.tf
+@pytest.mark.shared_data
+def test_metheny_through_the_window(main_window, tab, qtbot, shared_data, tmp_path):
+    path = shared_data / "original_metheny.mid"
+    main_window.open_in_current_tab(str(path))  # what File > Open and a drop both do
+    qtbot.waitUntil(lambda: tab.song is not None and tab.song.name == path.name and tab.corpus is not None,
+                    timeout=30_000)
+    _idle(tab, qtbot)
+    assert tab.parts_table.rowCount() == len(tab.song.parts) > 10
+    drums = [p.index for p in tab.song.parts if p.is_drums]
+    assert drums and tab.corpus.melody_index not in drums
+    tab.epochs_spin.setValue(2)
+    _train(tab, qtbot)
+    _generate(tab, qtbot)
+    tab.export_variation(1, str(tmp_path / "metheny-take.mid"))
+    qtbot.waitUntil((tmp_path / "metheny-take.mid").exists, timeout=20_000)
+    _idle(tab, qtbot)
+    _check_midi(tmp_path / "metheny-take.mid", tab.tempo_spin.value(), 26, 4, 4)
+
+
+def test_choosing_another_melody_and_refusing_drums(tab, qtbot):
+    chords = next(p.index for p in tab.song.parts if p.index != tab.corpus.melody_index)
+    tab._on_part_clicked(chords, 1)
+    _idle(tab, qtbot)
+    assert tab.corpus is None or tab.corpus.melody_index == chords or tab.last_message
+    tab.open_bundled()
+    _idle(tab, qtbot)
+    assert tab.corpus is not None and tab.corpus.melody_index == tab.auto_melody
+
+
+def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
+    bad = tmp_path / "notes.mid"
+    bad.write_text("not music")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(bad))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    main_window.dropEvent(drop)
+    qtbot.waitUntil(lambda: "not a MIDI file" in tab.last_message, timeout=10_000)
+    assert tab.song.name == "studio_blues.mid"  # the piece that was open stays open
+    assert tab.file_label.text() == "studio_blues.mid"
+    tab.open_path(str(tmp_path / "missing.mid"))
+    qtbot.waitUntil(lambda: "No such file" in tab.last_message, timeout=10_000)
+
+
+@pytest.mark.tf
+def test_stop_during_training_is_quick_and_keeps_the_window_usable(tab, qtbot):
+    tab.epochs_spin.setValue(500)
+    tab.train_button.click()
+    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 1, timeout=TRAIN_TIMEOUT)
+    assert tab.train_button.text() == "Stop"
+    assert "ETA" in tab.train_progress.format()
+    assert not tab.open_button.isEnabled()
+    tab.train_button.click()
+    with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
+        pass
+    assert tab.train_button.text() == "Train" and tab.open_button.isEnabled()
+    assert "Stopped after" in tab.train_progress.format()
+    assert len(tab.history["loss"]) < 500
+
+
+@pytest.mark.tf
+def test_save_load_model_and_close_mid_training(qtbot, tmp_path, main_window, tab, monkeypatch):
+    _train(tab, qtbot)
+    folder = tmp_path / "models" / "blues"
+    assert tab.save_model(str(folder))
+    _idle(tab, qtbot)
+    saved = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert set(saved) == {"model.keras", "model.json"}
+
+    # Saving over it asks first.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    assert not tab.save_model(str(folder))
+
+    # Load it back: generation works from the loaded model.
+    tab.model = None
+    assert tab.load_model(str(folder))
+    qtbot.waitUntil(lambda: tab.model is not None, timeout=60_000)
+    _idle(tab, qtbot)
+    assert tab.generate_button.isEnabled() and len(tab.history["loss"]) == 3
+    _generate(tab, qtbot)
+
+    # Start a long training and close the window in the middle of it.
+    tab.epochs_spin.setValue(500)
+    tab.train_button.click()
+    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 1, timeout=TRAIN_TIMEOUT)
+    main_window.close()
+    assert not tab.train_worker.is_running()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == saved  # nothing saved was touched
+
+
+def test_midi_ports_disabled_with_a_reason_or_listed(tab, qtbot, monkeypatch):
+    from engine import midi_ports
+
+    if not tab.port_listing.names:
+        assert not tab.port_radio.isEnabled() and not tab.port_combo.isEnabled()
+        assert tab.port_reason.isVisible() and len(tab.port_reason.text()) > 20
+        assert tab.audio_radio.isChecked()
+    monkeypatch.setattr(midi_ports, "list_output_ports", lambda: midi_ports.PortListing(["Synth A", "DAW In"], ""))
+    tab.refresh_ports_button.click()
+    assert tab.port_radio.isEnabled() and tab.port_combo.count() == 2 and not tab.port_reason.isVisible()
+
+
+def test_playing_the_source_to_a_midi_port_and_stopping(tab, qtbot, monkeypatch):
+    from engine import midi_ports
+
+    sent, closed = [], []
+
+    class Port:
+        def send(self, msg):
+            sent.append(msg)
+
+        def close(self):
+            closed.append(True)
+
+    real = midi_ports.play_to_port
+    monkeypatch.setattr(midi_ports, "list_output_ports", lambda: midi_ports.PortListing(["Synth A"], ""))
+    monkeypatch.setattr(midi_ports, "play_to_port", lambda name, notes: real(name, notes, open_port=lambda n: Port()))
+    tab.refresh_ports()
+    tab.port_radio.setChecked(True)
+    tab.play_source_button.click()
+    qtbot.waitUntil(lambda: any(m.type == "note_on" for m in sent), timeout=5_000)
+    assert tab.play_source_button.text() == "■ Stop" and tab.stop_button.isEnabled()
+    tab.stop_button.click()
+    qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
+    assert any(m.type == "control_change" and m.control == 123 for m in sent)  # all notes off
+    assert tab.play_source_button.text() == "▶ Play"
+
+
+def test_choices_are_remembered(main_window, tab, qtbot):
+    tab.temperature_spin.setValue(1.15)
+    tab.melody_program.setCurrentIndex(11)
+    tab.chord_program.setCurrentIndex(5)
+    tab.source_tempo_check.setChecked(False)
+    tab.tempo_spin.setValue(96)
+    tab.chords_typed_radio.setChecked(True)
+    tab.chords_edit.setText("Am7 D7 | Gmaj7")
+    tab.save_state()
+    from gui.jazz_tab import JazzTab
+
+    again = JazzTab()
+    qtbot.addWidget(again)
+    assert again.temperature_spin.value() == pytest.approx(1.15)
+    assert again.melody_program.currentData() == 11 and again.chord_program.currentData() == 5
+    assert again.tempo_spin.value() == 96 and not again.source_tempo_check.isChecked()
+    assert again.chords_typed_radio.isChecked() and again.chords_edit.text() == "Am7 D7 | Gmaj7"
+    assert again.epochs_spin.value() == 3
+    # leave the next tests the defaults
+    tab.temperature_spin.setValue(0.7)
+    tab.source_tempo_check.setChecked(True)
+    tab.chords_source_radio.setChecked(True)
+    tab.melody_program.setCurrentIndex(26)
+    tab.chord_program.setCurrentIndex(4)
+    tab.save_state()
