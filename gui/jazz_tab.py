@@ -575,6 +575,10 @@ class JazzTab(QWidget):
         self.acc_curve = pg.PlotDataItem([], [], pen=pen("orange"), name="accuracy")
         self.acc_view.addItem(self.acc_curve)
         self.curve_plot.setXRange(1, 10, padding=0.02)
+        self.curve_hint = pg.TextItem("Press Train: the curves grow here, epoch by epoch.", color="#888",
+                                      anchor=(0.5, 0.5))
+        self.curve_plot.addItem(self.curve_hint, ignoreBounds=True)
+        self.curve_hint.setPos(5.5, 0.5)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(parts_box)
@@ -988,6 +992,7 @@ class JazzTab(QWidget):
 
     def _plot_history(self) -> None:
         epochs = list(range(1, len(self.history["loss"]) + 1))
+        self.curve_hint.setVisible(not epochs)
         self.loss_curve.setData(epochs, self.history["loss"])
         self.acc_curve.setData(epochs[: len(self.history["accuracy"])], self.history["accuracy"])
         self.loss_curve.setSymbol("o" if len(epochs) <= 60 else None)
