@@ -269,7 +269,8 @@ def _check_cell(config: LabConfig, cell: str, done_before: int, total: int, thro
     for name in names:
         analytic = result.analytic[name]
         norm = float(np.linalg.norm(analytic))
-        floor = eps * max(abs(result.loss), 1.0) / (2 * config.h) * np.sqrt(analytic.size) / max(norm, 1e-300)
+        scale = max(norm, float(np.linalg.norm(result.numeric[name])), 1e-300)  # as in relative_error
+        floor = eps * max(abs(result.loss), 1.0) / (2 * config.h) * np.sqrt(analytic.size) / scale
         rows.append(
             ArrayRow(
                 cell=cell,

@@ -1,17 +1,765 @@
-"""The Gradients tab: RNN and LSTM cells forward and backward, checked and made visible."""
+"""The Gradients tab: RNN and LSTM cells forward and backward, checked and made visible.
 
-from gui.planned import PlannedTab
+Controls on the left choose a random problem; one job (engine.gradient_lab)
+checks the course's backward functions against centred differences and
+TensorFlow autodiff. The right side shows the verdict per gradient array, the
+gradient flow over time, a heatmap of any gradient or of the hidden states,
+and the equations the engine implements.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.gradient_lab import LIMITS, SCALE_RANGE, LabConfig, LabResult, gradient_lab_job
+from engine.jobs import Progress
+from gui.plotting import PALETTE, make_plot, pen
+from gui.settings import app_settings
+from gui.worker import JobWorker
+
+__all__ = ["GradientsTab", "VERDICT_COLOURS"]
+
+# Light tints of the palette, one per verdict (backgrounds of the error cells).
+VERDICT_COLOURS = {
+    "good": "#d5efe4",
+    "acceptable": "#eef3c9",
+    "suspicious": "#fde6bd",
+    "wrong": "#f6cfbf",
+    "unresolved": "#e4e4e4",
+}
+VERDICT_TEXT = {
+    "good": "good: ≤ 1e-7",
+    "acceptable": "acceptable: ≤ 1e-5",
+    "suspicious": "suspicious: ≤ 1e-3",
+    "wrong": "wrong: > 1e-3",
+    "unresolved": "too small for finite differences",
+}
+CELL_COLOURS = {"rnn": "blue", "lstm": "orange"}
+CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "both": "RNN and LSTM"}
+COLUMNS = ("Cell", "Gradient", "Shape", "Norm", "vs numerical", "vs TF")
+
+_SETTINGS_KEYS = ("n_x", "n_a", "n_y", "m", "T_x", "seed")
 
 
-class GradientsTab(PlannedTab):
-    def __init__(self, parent=None):
-        super().__init__(
-            "Gradients",
-            "Build RNN and LSTM cells step by step and look inside their forward and backward passes.",
-            [
-                "Gradient checks against numerical differentiation and TensorFlow autodiff",
-                "Gradient norm over time steps: watch gradients vanish or explode",
-                "Heatmaps of gradients and hidden activations",
-            ],
-            parent,
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(str(n) for n in shape)
+
+
+class GradientsTab(QWidget):
+    """Checks and shows the gradients of the course's RNN and LSTM."""
+
+    def __init__(self, parent: QWidget | None = None, auto_run: bool = True):
+        super().__init__(parent)
+        self.worker = JobWorker(self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.running_changed.connect(self._on_running_changed)
+
+        self.result: LabResult | None = None
+        self._auto_run_pending = auto_run
+        self._started_at = 0.0
+        self._shown_config: LabConfig | None = None
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_controls())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([320, 960])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+        self._restore_settings()
+        self._show_equations()
+
+    # -- building ------------------------------------------------------------------
+    def _spin(self, name: str, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        low, high = LIMITS[name]
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        spin.valueChanged.connect(self._on_settings_changed)
+        return spin
+
+    def _build_controls(self) -> QWidget:
+        defaults = LabConfig()
+
+        model = QGroupBox("Model")
+        form = QFormLayout(model)
+        self.cell_combo = QComboBox()
+        for key in ("rnn", "lstm", "both"):
+            self.cell_combo.addItem(CELL_LABELS[key], key)
+        self.cell_combo.setCurrentIndex(2)
+        self.cell_combo.setToolTip("Which cell to check; with both, the two are plotted over each other.")
+        self.cell_combo.currentIndexChanged.connect(self._on_settings_changed)
+        self.cell_combo.currentIndexChanged.connect(self._show_equations)
+        form.addRow("Cell", self.cell_combo)
+        self.n_x_spin = self._spin("n_x", defaults.n_x, "Size of each input vector x⟨t⟩.")
+        self.n_a_spin = self._spin("n_a", defaults.n_a, "Size of the hidden state a⟨t⟩ (and the LSTM's memory c⟨t⟩).")
+        self.n_y_spin = self._spin("n_y", defaults.n_y, "Number of output classes of the softmax.")
+        form.addRow("Inputs n_x", self.n_x_spin)
+        form.addRow("Hidden n_a", self.n_a_spin)
+        form.addRow("Classes n_y", self.n_y_spin)
+
+        problem = QGroupBox("Problem")
+        form = QFormLayout(problem)
+        self.m_spin = self._spin("m", defaults.m, "Number of sequences in the batch.")
+        self.t_x_spin = self._spin("T_x", defaults.T_x, "Length of the sequences (time steps).")
+        self.seed_spin = self._spin("seed", defaults.seed, "Seed of the random inputs, targets and weights.")
+        self.scale_spin = QDoubleSpinBox()
+        self.scale_spin.setRange(*SCALE_RANGE)
+        self.scale_spin.setDecimals(2)
+        self.scale_spin.setSingleStep(0.1)
+        self.scale_spin.setValue(defaults.scale)
+        self.scale_spin.setToolTip(
+            "Weights are drawn from scale · N(0, 1/fan-in).\n"
+            "Below 1 the gradient vanishes as it flows back in time; above 1 the RNN's grows until tanh saturates."
         )
+        self.scale_spin.valueChanged.connect(self._on_settings_changed)
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItem("All time steps", "all")
+        self.loss_combo.addItem("Last time step", "last")
+        self.loss_combo.setToolTip(
+            "The checked loss: cross-entropy of the softmax outputs against random targets,\n"
+            "summed over every step or taken on the last step only (averaged over the batch)."
+        )
+        self.loss_combo.currentIndexChanged.connect(self._on_settings_changed)
+        form.addRow("Batch m", self.m_spin)
+        form.addRow("Time steps T_x", self.t_x_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow("Weight scale", self.scale_spin)
+        form.addRow("Loss on", self.loss_combo)
+
+        check = QGroupBox("Check")
+        box = QVBoxLayout(check)
+        self.tf_check = QCheckBox("Cross-check with TensorFlow autodiff")
+        self.tf_check.setChecked(True)
+        self.tf_check.setToolTip("The same forward pass written in TensorFlow, differentiated by GradientTape (float64).")
+        self.run_button = QPushButton("Run")
+        self.run_button.setDefault(True)
+        self.run_button.setMinimumHeight(30)
+        self.run_button.clicked.connect(self._on_run_clicked)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.setFormat("Idle")
+        self.progress_label = QLabel(" ")
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setStyleSheet("color: #555")
+        box.addWidget(self.tf_check)
+        box.addWidget(self.run_button)
+        box.addWidget(self.progress_bar)
+        box.addWidget(self.progress_label)
+
+        legend = QGroupBox("Relative error ‖analytic − reference‖ / max‖·‖")
+        grid = QVBoxLayout(legend)
+        grid.setSpacing(3)
+        for key, text in VERDICT_TEXT.items():
+            label = QLabel(text)
+            label.setStyleSheet(
+                f"background: {VERDICT_COLOURS[key]}; border: 1px solid #c8c8c8; border-radius: 3px; padding: 2px 6px"
+            )
+            grid.addWidget(label)
+
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 4, 0)
+        for group in (model, problem, check, legend):
+            layout.addWidget(group)
+        layout.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        scroll.setMaximumWidth(380)
+        return scroll
+
+    def _build_results(self) -> QWidget:
+        # Results table.
+        table_box = QGroupBox("Gradient check")
+        box = QVBoxLayout(table_box)
+        self.summary_label = QLabel("No check yet: press Run.")
+        self.summary_label.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_table_selection)
+        self.tf_note = QLabel("")
+        self.tf_note.setWordWrap(True)
+        self.tf_note.setStyleSheet("color: #555")
+        box.addWidget(self.summary_label)
+        box.addWidget(self.table, 1)
+        box.addWidget(self.tf_note)
+
+        # Gradient flow.
+        self.flow_plot = make_plot(
+            "Gradient flow, loss on the last step", left="‖∂L/∂a⟨t⟩‖", bottom="time step t", legend=True
+        )
+        self.flow_plot.setLogMode(x=False, y=True)
+        self.flow_plot.getAxis("left").enableAutoSIPrefix(False)
+        legend = self.flow_plot.getPlotItem().legend
+        if legend is not None:
+            legend.setOffset((10, 10))  # top left: the last steps, where the loss sits, are the largest
+        self.flow_curves: dict[str, pg.PlotDataItem] = {}
+
+        # Heatmap with its chooser.
+        heat_box = QWidget()
+        heat_layout = QVBoxLayout(heat_box)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        chooser = QHBoxLayout()
+        self.heat_combo = QComboBox()
+        self.heat_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.heat_combo.setMinimumContentsLength(22)
+        self.heat_combo.currentIndexChanged.connect(self._show_heatmap)
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setRange(1, 1)
+        self.sample_spin.setToolTip("Which sequence of the batch to show for arrays over time.")
+        self.sample_spin.valueChanged.connect(self._show_heatmap)
+        self.log_check = QCheckBox("log₁₀|·|")
+        self.log_check.setToolTip("Colour by order of magnitude: shows gradients that vanish over time.")
+        self.log_check.toggled.connect(self._show_heatmap)
+        chooser.addWidget(QLabel("Heatmap"))
+        chooser.addWidget(self.heat_combo, 1)
+        chooser.addWidget(QLabel("sample"))
+        chooser.addWidget(self.sample_spin)
+        chooser.addWidget(self.log_check)
+        self.heat_widget = pg.GraphicsLayoutWidget()
+        self.heat_widget.setMinimumHeight(180)
+        self.heat_plot = self.heat_widget.addPlot()
+        self.heat_plot.setMenuEnabled(False)
+        self.heat_plot.invertY(True)  # row 0 on top, as a matrix is written
+        self.heat_image = pg.ImageItem(axisOrder="row-major")
+        self.heat_plot.addItem(self.heat_image)
+        self.heat_split = pg.InfiniteLine(angle=90, pen=pen("grey", 1.5, dashed=True))
+        self.heat_split.setVisible(False)
+        self.heat_plot.addItem(self.heat_split)
+        self._diverging = pg.colormap.get("CET-D1A")  # signed values: blue < 0 < red
+        self._sequential = pg.colormap.get("viridis")  # magnitudes
+        self.colour_bar = pg.ColorBarItem(
+            values=(-1, 1), colorMap=self._diverging, width=14, interactive=False, pen="#888888"
+        )
+        self.colour_bar.setImageItem(self.heat_image, insert_in=self.heat_plot)
+        self.heat_info = QLabel(" ")
+        self.heat_info.setStyleSheet("color: #555")
+        self.heat_plot.scene().sigMouseMoved.connect(self._on_heat_hover)
+        self._heat_array: np.ndarray | None = None
+        self._heat_origin = (0.0, 0.0)
+        heat_layout.addLayout(chooser)
+        heat_layout.addWidget(self.heat_widget, 1)
+        heat_layout.addWidget(self.heat_info)
+
+        # Equations.
+        self.equations = QTextBrowser()
+        self.equations.setOpenExternalLinks(False)
+        self.equations.setMinimumWidth(260)
+
+        # Words on the left (table, equations), pictures on the right (flow, heatmap).
+        words = QSplitter(Qt.Orientation.Vertical)
+        words.addWidget(table_box)
+        words.addWidget(self.equations)
+        words.setSizes([540, 240])
+        pictures = QSplitter(Qt.Orientation.Vertical)
+        pictures.addWidget(self.flow_plot)
+        pictures.addWidget(heat_box)
+        pictures.setSizes([380, 400])
+        results = QSplitter(Qt.Orientation.Horizontal)
+        results.addWidget(words)
+        results.addWidget(pictures)
+        results.setSizes([530, 430])
+        for splitter in (words, pictures, results):
+            splitter.setChildrenCollapsible(False)
+        return results
+
+    # -- settings ------------------------------------------------------------------
+    def config(self, use_tf: bool | None = None) -> LabConfig:
+        """The settings shown in the controls."""
+        return LabConfig(
+            cell=self.cell_combo.currentData(),
+            n_x=self.n_x_spin.value(),
+            n_a=self.n_a_spin.value(),
+            n_y=self.n_y_spin.value(),
+            m=self.m_spin.value(),
+            T_x=self.t_x_spin.value(),
+            seed=self.seed_spin.value(),
+            scale=round(self.scale_spin.value(), 2),
+            loss=self.loss_combo.currentData(),
+            use_tf=self.tf_check.isChecked() if use_tf is None else use_tf,
+        )
+
+    def set_config(self, config: LabConfig) -> None:
+        """Show ``config`` in the controls (does not run)."""
+        config.validate()
+        self.cell_combo.setCurrentIndex(self.cell_combo.findData(config.cell))
+        for name, spin in self._spins().items():
+            spin.setValue(getattr(config, name))
+        self.scale_spin.setValue(config.scale)
+        self.loss_combo.setCurrentIndex(self.loss_combo.findData(config.loss))
+        self.tf_check.setChecked(config.use_tf)
+
+    def _spins(self) -> dict[str, QSpinBox]:
+        return {
+            "n_x": self.n_x_spin,
+            "n_a": self.n_a_spin,
+            "n_y": self.n_y_spin,
+            "m": self.m_spin,
+            "T_x": self.t_x_spin,
+            "seed": self.seed_spin,
+        }
+
+    def _restore_settings(self) -> None:
+        settings = app_settings()
+        try:
+            values = {k: int(settings.value(f"gradients/{k}", getattr(LabConfig, k))) for k in _SETTINGS_KEYS}
+            config = LabConfig(
+                cell=str(settings.value("gradients/cell", LabConfig.cell)),
+                scale=float(settings.value("gradients/scale", LabConfig.scale)),
+                loss=str(settings.value("gradients/loss", LabConfig.loss)),
+                use_tf=str(settings.value("gradients/use_tf", "true")).lower() == "true",
+                **values,
+            )
+            self.set_config(config)
+        except (TypeError, ValueError):
+            self.set_config(LabConfig())  # stored settings from elsewhere or damaged: start afresh
+
+    def save_state(self) -> None:
+        """Remember the controls (called by the main window when it closes)."""
+        config = self.config()
+        settings = app_settings()
+        for key in (*_SETTINGS_KEYS, "cell", "scale", "loss"):
+            settings.setValue(f"gradients/{key}", getattr(config, key))
+        settings.setValue("gradients/use_tf", "true" if config.use_tf else "false")
+
+    # -- running -------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._auto_run_pending:
+            # A quick first check so the tab is never empty; TensorFlow waits for Run (it takes seconds to load).
+            self._auto_run_pending = False
+            self.run(self.config(use_tf=False))
+
+    def run(self, config: LabConfig | None = None) -> None:
+        """Start a check with ``config`` (default: the controls' settings)."""
+        if self.worker.is_running():
+            return
+        config = config or self.config()
+        try:
+            config.validate()
+        except ValueError as exc:
+            QMessageBox.warning(self, "Gradient check", str(exc))
+            return
+        self._started_at = time.perf_counter()
+        self._running_config = config
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Starting…")
+        self.progress_label.setText("Computing analytic gradients…")
+        self.worker.start(lambda: gradient_lab_job(config))
+
+    def stop(self) -> None:
+        self.worker.cancel()
+
+    def _on_run_clicked(self) -> None:
+        if self.worker.is_running():
+            self.stop()
+        else:
+            self.run()
+
+    def _on_running_changed(self, running: bool) -> None:
+        self.run_button.setText("Stop" if running else "Run")
+        self.run_button.setToolTip("Stop the check" if running else "Check the gradients with these settings")
+
+    def _on_progress(self, event: Progress) -> None:
+        if event.fraction is None:
+            self.progress_bar.setRange(0, 0)  # busy: TensorFlow is loading or differentiating
+        else:
+            self.progress_bar.setRange(0, 100)
+            percent = int(round(100 * event.fraction))
+            self.progress_bar.setValue(percent)
+            elapsed = time.perf_counter() - self._started_at
+            if 0.02 < event.fraction < 1.0:
+                eta = elapsed * (1.0 - event.fraction) / event.fraction
+                self.progress_bar.setFormat(f"{percent}%  ·  ETA {eta:.1f} s")
+            else:
+                self.progress_bar.setFormat(f"{percent}%")
+        self.progress_label.setText(event.message)
+        if isinstance(event.payload, LabResult):
+            self._show_result(event.payload)
+
+    def _on_finished(self, result: LabResult) -> None:
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(100)
+        self.progress_bar.setFormat("Done")
+        seconds = time.perf_counter() - self._started_at
+        self.progress_label.setText(f"Finished in {seconds:.2f} s")
+        self._show_result(result)
+        self._status(f"Gradient check done in {seconds:.2f} s. {self._verdict_summary(result)}")
+
+    def _on_failed(self, message: str, trace: str) -> None:
+        self._reset_progress("Failed")
+        QMessageBox.warning(self, "Gradient check failed", message)
+
+    def _on_cancelled(self) -> None:
+        self._reset_progress("Stopped")
+        self._status("Gradient check stopped")
+
+    def _reset_progress(self, text: str) -> None:
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat(text)
+        self.progress_label.setText(" ")
+
+    def _status(self, message: str) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 10_000)
+
+    def _on_settings_changed(self, *_args) -> None:
+        self._update_summary()
+
+    # -- showing results -----------------------------------------------------------
+    def _show_result(self, result: LabResult) -> None:
+        self.result = result
+        self._shown_config = result.config
+        self._fill_table(result)
+        self._plot_flow(result)
+        self._fill_heat_choices(result)
+        self._update_summary()
+        self._show_equations()
+
+    def _update_summary(self) -> None:
+        result = self.result
+        if result is None:
+            return
+        loss = "all steps" if result.config.loss == "all" else "the last step"
+        text = f"<b>{CELL_LABELS[result.config.cell]}</b>, loss on {loss}. {self._verdict_summary(result)}"
+        if self.config(use_tf=result.config.use_tf) != result.config:
+            text += " <span style='color:#b35900'>Settings changed since: press Run.</span>"
+        self.summary_label.setText(text)
+
+        status = result.tf_status
+        if status == "skipped":
+            if self.tf_check.isChecked():
+                note = "TensorFlow column: press Run (TensorFlow takes a few seconds to load)."
+            else:
+                note = "TensorFlow column: tick “Cross-check with TensorFlow” and press Run."
+        elif status == "pending":
+            note = "TensorFlow column: loading TensorFlow and differentiating…"
+        elif status == "checked":
+            note = (
+                f"Numerical check {result.numeric_seconds:.2f} s; "
+                f"TensorFlow autodiff (float64 GradientTape) {result.tf_seconds:.2f} s."
+            )
+        else:
+            note = status
+        self.tf_note.setText(note)
+
+    @staticmethod
+    def _verdict_summary(result: LabResult) -> str:
+        """E.g. 'Against centred differences: 18 good, 1 unresolved (worst 7.9e-01). Against TensorFlow: ...'"""
+        rows = result.rows
+        parts = []
+        columns = [("centred differences", [r.numeric_verdict() for r in rows], [r.rel_err_numeric for r in rows])]
+        tf = [r for r in rows if r.rel_err_tf is not None]
+        if tf:
+            columns.append(("TensorFlow", [r.tf_verdict() for r in tf], [r.rel_err_tf for r in tf]))
+        for label, verdicts, errors in columns:
+            counts = ", ".join(f"{verdicts.count(v)} {v}" for v in VERDICT_COLOURS if verdicts.count(v))
+            parts.append(f"Against {label}: {counts} (worst {max(errors):.1e}).")
+        return " ".join(parts)
+
+    def _error_item(self, value: float | None, verdict: str | None, floor: float | None = None) -> QTableWidgetItem:
+        if value is None:
+            item = QTableWidgetItem("—")
+            item.setForeground(QBrush(QColor("#999999")))
+            item.setToolTip("Not checked against TensorFlow in this run.")
+        else:
+            item = QTableWidgetItem(f"{value:.1e}  {verdict}")
+            item.setBackground(QBrush(QColor(VERDICT_COLOURS[verdict])))
+            tip = VERDICT_TEXT[verdict]
+            if floor is not None:
+                tip += f"\nCentred differences can resolve this array to about {floor:.0e}."
+            if verdict == "unresolved":
+                tip += (
+                    "\nThe gradient is so small next to the loss that rounding swamps the differences;"
+                    "\njudge it by the TensorFlow column."
+                )
+            item.setToolTip(tip)
+        item.setData(Qt.ItemDataRole.UserRole, verdict)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+        return item
+
+    def _fill_table(self, result: LabResult) -> None:
+        rows = result.rows
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.TypeWriter)
+        with QSignalBlocker(self.table):
+            self.table.clearContents()
+            self.table.setRowCount(len(rows))
+            for i, row in enumerate(rows):
+                cell = QTableWidgetItem(row.cell.upper())
+                cell.setForeground(QBrush(QColor(PALETTE[CELL_COLOURS[row.cell]])))
+                name = QTableWidgetItem(row.name)
+                name.setFont(mono)
+                name.setData(Qt.ItemDataRole.UserRole, f"{row.cell}:{row.name}")
+                shape = QTableWidgetItem(_shape_text(row.shape))
+                norm = QTableWidgetItem(f"{row.norm:.3e}")
+                norm.setTextAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
+                items = [
+                    cell,
+                    name,
+                    shape,
+                    norm,
+                    self._error_item(row.rel_err_numeric, row.numeric_verdict(), row.numeric_floor),
+                    self._error_item(row.rel_err_tf, row.tf_verdict()),
+                ]
+                for j, item in enumerate(items):
+                    self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+
+    def _plot_flow(self, result: LabResult) -> None:
+        plot = self.flow_plot.getPlotItem()
+        for curve in self.flow_curves.values():
+            plot.removeItem(curve)
+        self.flow_curves.clear()
+        for report in result.cells:
+            colour = CELL_COLOURS[report.cell]
+            steps = np.arange(1, report.flow.size + 1)
+            norms = np.maximum(report.flow, 1e-300)  # a log axis cannot show zero
+            curve = plot.plot(
+                steps,
+                norms,
+                pen=pen(colour, 2.0),
+                symbol="o",
+                symbolSize=6,
+                symbolBrush=PALETTE[colour],
+                symbolPen=None,
+                name=report.cell.upper(),
+            )
+            self.flow_curves[report.cell] = curve
+        plot.enableAutoRange()
+
+    def _heat_sources(self, result: LabResult) -> list[tuple[str, str, str]]:
+        """(label, cell, key) for every array the heatmap can show."""
+        sources = []
+        for report in result.cells:
+            label = report.cell.upper()
+            sources.append((f"{label} · a⟨t⟩ hidden states", report.cell, "a"))
+            sources.append((f"{label} · ∂L/∂a⟨t⟩ (last-step loss)", report.cell, "flow"))
+            for name in report.gradients:
+                sources.append((f"{label} · d{name[1:]}", report.cell, name))
+        return sources
+
+    def _fill_heat_choices(self, result: LabResult) -> None:
+        previous = self.heat_combo.currentData()
+        with QSignalBlocker(self.heat_combo):
+            self.heat_combo.clear()
+            for label, cell, key in self._heat_sources(result):
+                self.heat_combo.addItem(label, f"{cell}:{key}")
+            index = self.heat_combo.findData(previous) if previous else -1
+            self.heat_combo.setCurrentIndex(max(index, 0))
+        with QSignalBlocker(self.sample_spin):
+            self.sample_spin.setRange(1, result.config.m)
+        self._show_heatmap()
+
+    def _chosen_heat_array(self) -> tuple[np.ndarray, str] | None:
+        if self.result is None or self.heat_combo.currentData() is None:
+            return None
+        cell, key = self.heat_combo.currentData().split(":", 1)
+        report = next(r for r in self.result.cells if r.cell == cell)
+        if key == "a":
+            return report.activations, "a"
+        if key == "flow":
+            return report.flow_gradient, "flow"
+        return report.gradients[key], key
+
+    def _show_heatmap(self, *_args) -> None:
+        chosen = self._chosen_heat_array()
+        if chosen is None:
+            return
+        array, key = chosen
+        self.sample_spin.setEnabled(array.ndim == 3)
+        n_a = self.result.config.n_a
+        if array.ndim == 3:  # (units, batch, time): one sequence of the batch
+            sample = min(self.sample_spin.value(), array.shape[1]) - 1
+            image = array[:, sample, :]
+            origin = (0.5, -0.5)  # time steps count from 1
+            bottom = "time step t"
+            left = "input unit" if key == "dx" else "hidden unit"
+        else:
+            image = array
+            origin = (-0.5, -0.5)
+            bottom = "column"
+            left = "row"
+            if image.shape[1] == 1:
+                bottom = ""
+            elif key.startswith("dW") and key[2:] in ("f", "i", "c", "o"):
+                bottom = f"column: a⟨t−1⟩ (0–{n_a - 1}) | x⟨t⟩ ({n_a}–{image.shape[1] - 1})"
+        rows, cols = image.shape
+        self._heat_array = image
+        self._heat_origin = origin
+        limit = float(np.max(np.abs(image))) if image.size else 1.0
+        limit = limit if limit > 0 else 1.0
+        if self.log_check.isChecked():
+            shown = np.log10(np.maximum(np.abs(image), 1e-300))
+            low = max(float(shown.min()), np.log10(limit) - 16)  # float64 holds ~16 decades
+            levels = (low, np.log10(limit)) if low < np.log10(limit) else (low - 1, low)
+            self.colour_bar.setColorMap(self._sequential)
+        else:
+            shown = image
+            levels = (-limit, limit)  # symmetric, so white is zero
+            self.colour_bar.setColorMap(self._diverging)
+        self.heat_image.setImage(shown, autoLevels=False)
+        self.heat_image.setRect(QRectF(origin[0], origin[1], cols, rows))
+        self.colour_bar.setLevels(levels)
+        self.heat_plot.setLabel("bottom", bottom)
+        self.heat_plot.setLabel("left", left)
+        split = key.startswith("dW") and key[2:] in ("f", "i", "c", "o")
+        self.heat_split.setVisible(split)
+        if split:
+            self.heat_split.setValue(n_a - 0.5)
+        self.heat_plot.setRange(
+            xRange=(origin[0], origin[0] + cols), yRange=(origin[1], origin[1] + rows), padding=0.02
+        )
+        self.heat_info.setText(
+            f"{self.heat_combo.currentText()}  ·  shape {_shape_text(array.shape)}  ·  max |value| {limit:.2e}"
+        )
+
+    def _on_heat_hover(self, position: QPointF) -> None:
+        image = self._heat_array
+        if image is None or not self.heat_plot.sceneBoundingRect().contains(position):
+            return
+        point = self.heat_plot.vb.mapSceneToView(position)
+        col = int(np.floor(point.x() - self._heat_origin[0]))
+        row = int(np.floor(point.y() - self._heat_origin[1]))
+        if 0 <= row < image.shape[0] and 0 <= col < image.shape[1]:
+            where = f"t={col + 1}" if self._heat_origin[0] > 0 else f"column {col}"
+            self.heat_info.setText(
+                f"{self.heat_combo.currentText()}  ·  row {row}, {where}: {image[row, col]:+.4e}"
+            )
+
+    def _on_table_selection(self) -> None:
+        """Selecting a row shows that gradient in the heatmap."""
+        items = self.table.selectedItems()
+        if not items:
+            return
+        row = items[0].row()
+        key = self.table.item(row, 1).data(Qt.ItemDataRole.UserRole)
+        index = self.heat_combo.findData(key)
+        if index >= 0:
+            self.heat_combo.setCurrentIndex(index)
+
+    def _show_equations(self, *_args) -> None:
+        cell = self.cell_combo.currentData()
+        parts = [_EQUATIONS_HEAD]
+        if cell in ("rnn", "both"):
+            parts.append(_RNN_EQUATIONS)
+        if cell in ("lstm", "both"):
+            parts.append(_LSTM_EQUATIONS)
+        parts.append(_LOSS_EQUATIONS)
+        self.equations.setHtml("".join(parts))
+
+
+def _sub(text: str) -> str:
+    return f"<sub>{text}</sub>"
+
+
+_STYLE = """
+<style>
+ body { font-size: 10pt; }
+ h3 { margin: 8px 0 4px 0; color: #0072B2; }
+ p.eq { font-family: 'DejaVu Serif', 'Times New Roman', serif; font-size: 11pt; margin: 2px 0 2px 12px; }
+ p.note { color: #444; margin: 4px 0 4px 0; }
+ div.diff { background: #fdf1e2; border-left: 3px solid #E69F00; padding: 4px 8px; margin: 6px 0; }
+</style>
+"""
+
+_EQUATIONS_HEAD = (
+    _STYLE
+    + "<p class='note'>The equations as the engine implements them (⊙ is the elementwise product, "
+    "σ the logistic sigmoid, ⟨t⟩ a time step). Boxes mark where widely copied tutorial versions differ.</p>"
+)
+
+_RNN_EQUATIONS = f"""
+<h3>RNN forward</h3>
+<p class='eq'>a⟨t⟩ = tanh(W{_sub('ax')} x⟨t⟩ + W{_sub('aa')} a⟨t−1⟩ + b{_sub('a')})</p>
+<p class='eq'>ŷ⟨t⟩ = softmax(W{_sub('ya')} a⟨t⟩ + b{_sub('y')})</p>
+<div class='diff'>The output reads the <b>new</b> state a⟨t⟩. Some copies compute it from a⟨t−1⟩.</div>
+<h3>RNN backward (rnn_cell_backward, rnn_backward)</h3>
+<p class='eq'>∂L/∂a⟨t⟩ = da⟨t⟩ + da{_sub('prev')} from step t+1</p>
+<p class='eq'>dz = (1 − a⟨t⟩²) ⊙ ∂L/∂a⟨t⟩</p>
+<p class='eq'>dx⟨t⟩ = W{_sub('ax')}ᵀ dz, &nbsp; da{_sub('prev')} = W{_sub('aa')}ᵀ dz</p>
+<p class='eq'>dW{_sub('ax')} += dz x⟨t⟩ᵀ, &nbsp; dW{_sub('aa')} += dz a⟨t−1⟩ᵀ, &nbsp; db{_sub('a')} += Σ{_sub('batch')} dz</p>
+<div class='diff'>Each step receives da⟨t⟩ <b>plus</b> the da{_sub('prev')} sent back by step t+1; dropping it
+leaves every earlier step with only its own output's gradient.</div>
+"""
+
+_LSTM_EQUATIONS = f"""
+<h3>LSTM forward</h3>
+<p class='eq'>f = σ(W{_sub('f')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('f')}), &nbsp; i = σ(W{_sub('i')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('i')})</p>
+<p class='eq'>c̃ = tanh(W{_sub('c')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('c')}), &nbsp; o = σ(W{_sub('o')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('o')})</p>
+<p class='eq'>c⟨t⟩ = f ⊙ c⟨t−1⟩ + i ⊙ c̃, &nbsp; a⟨t⟩ = o ⊙ tanh(c⟨t⟩)</p>
+<p class='eq'>ŷ⟨t⟩ = softmax(W{_sub('y')} a⟨t⟩ + b{_sub('y')}), &nbsp; c⟨0⟩ = 0</p>
+<h3>LSTM backward (lstm_cell_backward, lstm_backward)</h3>
+<p class='eq'>dc = dc{_sub('next')} + da{_sub('next')} ⊙ o ⊙ (1 − tanh²c⟨t⟩)</p>
+<p class='eq'>dz{_sub('o')} = da{_sub('next')} ⊙ tanh c⟨t⟩ ⊙ o(1 − o), &nbsp; dz{_sub('c')} = dc ⊙ i ⊙ (1 − c̃²)</p>
+<p class='eq'>dz{_sub('i')} = dc ⊙ c̃ ⊙ i(1 − i), &nbsp; dz{_sub('f')} = dc ⊙ c⟨t−1⟩ ⊙ f(1 − f)</p>
+<p class='eq'>dW{_sub('g')} += dz{_sub('g')} [a⟨t−1⟩; x⟨t⟩]ᵀ, &nbsp; db{_sub('g')} += Σ{_sub('batch')} dz{_sub('g')} &nbsp; (g = f, i, c, o)</p>
+<p class='eq'>[da{_sub('prev')}; dx⟨t⟩] = Σ{_sub('g')} W{_sub('g')}ᵀ dz{_sub('g')}, &nbsp; dc{_sub('prev')} = dc ⊙ f</p>
+<div class='diff'>A well-known version leaves dc{_sub('next')} out of dc and ⊙ f out of dc{_sub('prev')}:
+the memory path, the reason an LSTM remembers, is cut. lstm_backward must also add da{_sub('prev')}
+to da⟨t⟩. The course notebook's printed values for lstm_backward cannot be reproduced by correct math.</div>
+"""
+
+_LOSS_EQUATIONS = f"""
+<h3>The checked loss</h3>
+<p class='eq'>L = −(1/m) Σ{_sub('t')} Σ{_sub('i')} log ŷ⟨t⟩[target]</p>
+<p class='eq'>∂L/∂z{_sub('y')}⟨t⟩ = (ŷ⟨t⟩ − onehot(target))/m, &nbsp; da⟨t⟩ = W{_sub('y')}ᵀ ∂L/∂z{_sub('y')}⟨t⟩</p>
+<p class='note'>Summed over all steps or the last step only. The gradient-flow plot always uses the last
+step, so vanishing and exploding gradients appear as a straight slope on its log axis.
+Centred differences: (L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁵ for every element of every array.</p>
+"""

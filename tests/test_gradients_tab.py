@@ -1,0 +1,196 @@
+"""The Gradients tab, driven through its real widgets with pytest-qt."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from engine import rnn
+from engine.gradient_lab import LabConfig
+from gui.gradients_tab import VERDICT_COLOURS, GradientsTab
+from gui.settings import app_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SMALL = LabConfig(cell="both", n_x=2, n_a=3, n_y=2, m=2, T_x=5, seed=4, use_tf=False)
+
+
+@pytest.fixture
+def tab(qtbot):
+    from gui.app import create_application
+
+    create_application()
+    widget = GradientsTab(auto_run=False)
+    qtbot.addWidget(widget)
+    widget.resize(1000, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.worker.shutdown()
+
+
+def run_and_wait(qtbot, tab, config, timeout=30_000):
+    tab.set_config(config)
+    with qtbot.waitSignal(tab.worker.finished, timeout=timeout):
+        qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    return tab.result
+
+
+def background(tab, row, column):
+    return tab.table.item(row, column).background().color()
+
+
+def test_run_fills_table_plot_and_heatmap(qtbot, tab):
+    result = run_and_wait(qtbot, tab, SMALL)
+    assert result.config == SMALL and result.tf_status == "skipped"
+    assert tab.table.rowCount() == 7 + 12
+    assert [tab.table.item(r, 1).text() for r in range(7)] == ["dWax", "dWaa", "dba", "dWya", "dby", "dx", "da0"]
+    assert tab.table.item(7, 0).text() == "LSTM" and tab.table.item(8, 1).text() == "dbf"
+    assert tab.table.item(5, 2).text() == "2×2×5"
+    for row in range(tab.table.rowCount()):
+        assert background(tab, row, 4) == QColor(VERDICT_COLOURS["good"])
+        assert tab.table.item(row, 4).text().endswith("good")
+        assert tab.table.item(row, 5).text() == "—"
+    assert "19 good" in tab.summary_label.text()
+    assert "press Run" in tab.tf_note.text() or "tick" in tab.tf_note.text()
+
+    # Gradient flow: one curve per cell, T_x points, the same numbers as the result.
+    assert set(tab.flow_curves) == {"rnn", "lstm"}
+    for report in result.cells:
+        x, y = tab.flow_curves[report.cell].getOriginalDataset()
+        np.testing.assert_array_equal(x, np.arange(1, 6))
+        np.testing.assert_allclose(y, report.flow)
+    assert tab.flow_plot.getPlotItem().getAxis("left").logMode
+
+    # Heatmap: hidden states of one sequence first, then any gradient.
+    assert tab.heat_combo.count() == 2 * 2 + 7 + 12
+    assert tab.heat_image.image.shape == (3, 5)
+    np.testing.assert_array_equal(tab.heat_image.image, result.cells[0].activations[:, 0, :])
+    tab.sample_spin.setValue(2)
+    np.testing.assert_array_equal(tab.heat_image.image, result.cells[0].activations[:, 1, :])
+    tab.heat_combo.setCurrentIndex(tab.heat_combo.findData("lstm:dWf"))
+    assert tab.heat_image.image.shape == (3, 3 + 2)
+    assert tab.heat_split.isVisible()  # the line between the a<t-1> and x<t> columns
+    low, high = tab.colour_bar.levels()
+    assert low == pytest.approx(-high) and high == pytest.approx(np.abs(result.cells[1].gradients["dWf"]).max())
+
+
+def test_log_heatmap_and_table_selection(qtbot, tab):
+    result = run_and_wait(qtbot, tab, SMALL)
+    tab.table.selectRow(1)  # RNN dWaa
+    assert tab.heat_combo.currentData() == "rnn:dWaa"
+    assert tab.heat_image.image.shape == (3, 3)
+    tab.log_check.setChecked(True)
+    np.testing.assert_allclose(tab.heat_image.image, np.log10(np.abs(result.cells[0].gradients["dWaa"])))
+    tab.heat_combo.setCurrentIndex(tab.heat_combo.findData("rnn:flow"))
+    assert tab.heat_image.image.shape == (3, 5)
+
+
+def test_a_wrong_gradient_is_shown_in_red(qtbot, tab, monkeypatch):
+    correct = rnn.rnn_backward
+
+    def drops_the_recurrent_gradient(da, caches):
+        gradients = correct(da, caches)
+        gradients["dWaa"] = np.zeros_like(gradients["dWaa"])
+        return gradients
+
+    monkeypatch.setattr(rnn, "rnn_backward", drops_the_recurrent_gradient)
+    run_and_wait(qtbot, tab, LabConfig(**{**SMALL.__dict__, "cell": "rnn"}))
+    assert tab.table.rowCount() == 7
+    assert tab.table.item(1, 1).text() == "dWaa"
+    assert background(tab, 1, 4) == QColor(VERDICT_COLOURS["wrong"])
+    assert background(tab, 0, 4) == QColor(VERDICT_COLOURS["good"])
+    assert "1 wrong" in tab.summary_label.text()
+
+
+def test_run_becomes_stop_and_stop_cancels(qtbot, tab):
+    tab.set_config(LabConfig(cell="lstm", n_x=8, n_a=24, n_y=4, m=16, T_x=60, use_tf=False))
+    with qtbot.waitSignal(tab.worker.progress, timeout=10_000):
+        qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    assert tab.run_button.text() == "Stop" and tab.worker.is_running()
+    started = time.perf_counter()
+    with qtbot.waitSignal(tab.worker.cancelled, timeout=5_000):
+        qtbot.mouseClick(tab.run_button, Qt.MouseButton.LeftButton)
+    assert time.perf_counter() - started < 1.0  # promised 200 ms; slack for a busy machine
+    assert tab.run_button.text() == "Run" and not tab.worker.is_running()
+    assert tab.progress_bar.format() == "Stopped"
+    assert tab.result is None  # nothing half-finished is shown
+
+
+def test_progress_bar_moves_and_settings_change_is_noticed(qtbot, tab):
+    tab.set_config(LabConfig(cell="both", n_a=6, T_x=14, use_tf=False))
+    values = []
+    tab.worker.progress.connect(lambda e: values.append(tab.progress_bar.value()))
+    with qtbot.waitSignal(tab.worker.finished, timeout=30_000):
+        tab.run()
+    assert values and values == sorted(values)
+    assert tab.progress_bar.value() == 100
+    assert "Settings changed" not in tab.summary_label.text()
+    tab.seed_spin.setValue(tab.seed_spin.value() + 1)
+    assert "Settings changed" in tab.summary_label.text()
+
+
+def test_first_show_runs_a_quick_check_without_tensorflow(qtbot):
+    from gui.app import create_application
+
+    create_application()
+    widget = GradientsTab()
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.worker.finished, timeout=30_000):
+        widget.show()
+    assert widget.result.tf_status == "skipped" and widget.tf_check.isChecked()
+    assert "press Run" in widget.tf_note.text()
+    assert widget.table.rowCount() == 19
+    widget.worker.shutdown()
+
+
+def test_settings_are_remembered(qtbot, tab):
+    config = LabConfig(cell="lstm", n_x=4, n_a=6, n_y=3, m=5, T_x=9, seed=11, scale=0.5, loss="last", use_tf=False)
+    tab.set_config(config)
+    tab.save_state()
+    try:
+        again = GradientsTab(auto_run=False)
+        qtbot.addWidget(again)
+        assert again.config() == config
+    finally:
+        app_settings().remove("gradients")  # leave the defaults for the windows of other tests
+
+
+@pytest.mark.tf
+def test_tensorflow_column(qtbot, tab):
+    pytest.importorskip("tensorflow")
+    result = run_and_wait(qtbot, tab, LabConfig(**{**SMALL.__dict__, "use_tf": True}), timeout=120_000)
+    assert result.tf_status == "checked"
+    for row in range(tab.table.rowCount()):
+        assert background(tab, row, 5) == QColor(VERDICT_COLOURS["good"])
+    assert "TensorFlow autodiff" in tab.tf_note.text()
+
+
+def test_main_window_shows_a_result_without_loading_tensorflow():
+    """In a fresh process: the window starts, runs its quick check, and TensorFlow stays unloaded."""
+    code = (
+        "import sys\n"
+        "from gui.app import create_application, wait_until_idle\n"
+        "app = create_application()\n"
+        "from gui.main_window import MainWindow\n"
+        "w = MainWindow(); w.select_tab('gradients'); w.show()\n"
+        "assert 'tensorflow' not in sys.modules, 'loaded at start-up'\n"
+        "wait_until_idle(app, w, 60)\n"
+        "tab = w.tabs.currentWidget()\n"
+        "assert tab.result is not None and tab.table.rowCount() == len(tab.result.rows) > 0\n"
+        "assert 'tensorflow' not in sys.modules, 'loaded by the first check'\n"
+        "w.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
