@@ -227,7 +227,7 @@ class GradientsTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(20)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._on_table_selection)
         self.tf_note = QLabel("")
         self.tf_note.setWordWrap(True)
@@ -393,7 +393,7 @@ class GradientsTab(QWidget):
             QMessageBox.warning(self, "Gradient check", str(exc))
             return
         self._started_at = time.perf_counter()
-        self._running_config = config
+        self._status("Gradient check running…")
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Starting…")
@@ -559,7 +559,6 @@ class GradientsTab(QWidget):
                 ]
                 for j, item in enumerate(items):
                     self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
 
     def _plot_flow(self, result: LabResult) -> None:
         plot = self.flow_plot.getPlotItem()
@@ -570,6 +569,10 @@ class GradientsTab(QWidget):
             colour = CELL_COLOURS[report.cell]
             steps = np.arange(1, report.flow.size + 1)
             norms = np.maximum(report.flow, 1e-300)  # a log axis cannot show zero
+            name = report.cell.upper()
+            if norms.size > 1:  # the average factor per step back in time: < 1 vanishes, > 1 explodes
+                factor = (norms[0] / norms[-1]) ** (1.0 / (norms.size - 1))
+                name += f"  ×{factor:.2g} per step back"
             curve = plot.plot(
                 steps,
                 norms,
@@ -578,7 +581,7 @@ class GradientsTab(QWidget):
                 symbolSize=6,
                 symbolBrush=PALETTE[colour],
                 symbolPen=None,
-                name=report.cell.upper(),
+                name=name,
             )
             self.flow_curves[report.cell] = curve
         plot.enableAutoRange()
@@ -623,22 +626,15 @@ class GradientsTab(QWidget):
             return
         array, key = chosen
         self.sample_spin.setEnabled(array.ndim == 3)
-        n_a = self.result.config.n_a
         if array.ndim == 3:  # (units, batch, time): one sequence of the batch
             sample = min(self.sample_spin.value(), array.shape[1]) - 1
             image = array[:, sample, :]
             origin = (0.5, -0.5)  # time steps count from 1
-            bottom = "time step t"
-            left = "input unit" if key == "dx" else "hidden unit"
         else:
             image = array
             origin = (-0.5, -0.5)
-            bottom = "column"
-            left = "row"
-            if image.shape[1] == 1:
-                bottom = ""
-            elif key.startswith("dW") and key[2:] in ("f", "i", "c", "o"):
-                bottom = f"column: a⟨t−1⟩ (0–{n_a - 1}) | x⟨t⟩ ({n_a}–{image.shape[1] - 1})"
+        left, bottom = _heat_axes(key, self.result.config.n_a, image.shape[1])
+        n_a = self.result.config.n_a
         rows, cols = image.shape
         self._heat_array = image
         self._heat_origin = origin
@@ -702,6 +698,25 @@ class GradientsTab(QWidget):
             parts.append(_LSTM_EQUATIONS)
         parts.append(_LOSS_EQUATIONS)
         self.equations.setHtml("".join(parts))
+
+
+def _heat_axes(key: str, n_a: int, columns: int) -> tuple[str, str]:
+    """Axis labels (left, bottom) of the heatmap of array ``key`` ("a", "flow" or a gradient name)."""
+    gate = key.startswith("dW") and key[2:] in ("f", "i", "c", "o")
+    labels = {
+        "a": ("hidden unit", "time step t"),
+        "flow": ("hidden unit", "time step t"),
+        "dx": ("input unit", "time step t"),
+        "da0": ("hidden unit", "sequence in the batch"),
+        "dWax": ("hidden unit", "input unit"),
+        "dWaa": ("hidden unit", "hidden unit of a⟨t−1⟩"),
+        "dWya": ("class", "hidden unit"),
+        "dWy": ("class", "hidden unit"),
+        "dby": ("class", ""),
+    }
+    if gate:
+        return "hidden unit", f"a⟨t−1⟩ (0–{n_a - 1})  |  x⟨t⟩ ({n_a}–{columns - 1})"
+    return labels.get(key, ("hidden unit", ""))  # the biases of the hidden units
 
 
 def _sub(text: str) -> str:
