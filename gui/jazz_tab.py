@@ -56,7 +56,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jazz.gm import GM_PROGRAMS
 from engine.jobs import Progress
 from gui.audio_player import AudioPlayer
 from gui.piano_roll import CHORD_COLOUR, MELODY_COLOUR, PianoRoll, note_name
@@ -280,7 +279,6 @@ class JazzTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setAcceptDrops(True)
         self.song = None
         self.corpus = None
         self.model = None
@@ -297,7 +295,8 @@ class JazzTab(QWidget):
         self._queued_open: str | None = None
         self.last_message = ""
         self.last_preview = None
-        self._temp = tempfile.TemporaryDirectory(prefix="sequence-studio-jazz-")
+        self._built = False
+        self._temp_dir: tempfile.TemporaryDirectory | None = None
         self._settings = app_settings()
 
         self.task_worker = JobWorker(self)  # reading, corpus, generating, saving, loading, exporting
@@ -307,7 +306,21 @@ class JazzTab(QWidget):
         self.player.playing_changed.connect(self._on_player_state)
         self.player.position_changed.connect(self._on_player_position)
         self.player.error.connect(self._on_audio_message)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
 
+    @property
+    def _temp(self) -> tempfile.TemporaryDirectory:
+        """A private folder for previews and dragged files, removed when the app exits."""
+        if self._temp_dir is None:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="sequence-studio-jazz-")
+        return self._temp_dir
+
+    def ensure_built(self) -> None:
+        """Build the widgets, once. Deferred to the first show: start-up pays nothing for this tab."""
+        if self._built:
+            return
+        self._built = True
         controls = QWidget()
         column = QVBoxLayout(controls)
         column.setContentsMargins(6, 6, 6, 6)
@@ -329,9 +342,7 @@ class JazzTab(QWidget):
         splitter.addWidget(self._build_results())
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        self._layout.addWidget(splitter)
 
         self._restore_settings()
         self._connect_workers()
@@ -413,6 +424,8 @@ class JazzTab(QWidget):
         return box
 
     def _program_combo(self, value: int, tip: str) -> QComboBox:
+        from engine.jazz.gm import GM_PROGRAMS  # (engine.jazz is imported with the widgets, not at start-up)
+
         combo = QComboBox()
         for i, name in enumerate(GM_PROGRAMS):
             combo.addItem(f"{i + 1:>3}  {name}", i)
@@ -575,7 +588,7 @@ class JazzTab(QWidget):
         self.acc_curve = pg.PlotDataItem([], [], pen=pen("orange"), name="accuracy")
         self.acc_view.addItem(self.acc_curve)
         self.curve_plot.setXRange(1, 10, padding=0.02)
-        self.curve_hint = pg.TextItem("Press Train: the curves grow here, epoch by epoch.", color="#888",
+        self.curve_hint = pg.TextItem("Press Train: the curves\ngrow here, epoch by epoch", color="#888",
                                       anchor=(0.5, 0.5))
         self.curve_plot.addItem(self.curve_hint, ignoreBounds=True)
         self.curve_hint.setPos(5.5, 0.5)
@@ -677,6 +690,8 @@ class JazzTab(QWidget):
 
     def save_state(self) -> None:
         """Called by the main window on close: remember every choice for next time."""
+        if not self._built:  # never shown: nothing was changed
+            return
         s = self._settings
         for name, widget in self._remembered():
             if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
@@ -769,6 +784,7 @@ class JazzTab(QWidget):
     # Opening a piece
     # ==========================================================================
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.ensure_built()
         super().showEvent(event)
         if not self._started:  # nothing is read until the tab is first looked at
             self._started = True
@@ -793,6 +809,7 @@ class JazzTab(QWidget):
 
     def open_path(self, path: str) -> None:
         """Open a MIDI file (File > Open, a drop on the window, the Open button)."""
+        self.ensure_built()
         self._started = True
         if self.train_worker.is_running():
             self._error("Open MIDI", "Training is running. Stop it before opening another piece.")
@@ -1398,7 +1415,3 @@ class JazzTab(QWidget):
             view.wav_button.setEnabled(not busy)
         self.stop_button.setEnabled(self._playing is not None)
 
-    def sizeHint(self):  # noqa: N802 (Qt's name)
-        from PySide6.QtCore import QSize
-
-        return QSize(1280, 780)

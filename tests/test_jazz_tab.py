@@ -334,6 +334,8 @@ def test_choices_are_remembered(main_window, tab, qtbot):
 
     again = JazzTab()
     qtbot.addWidget(again)
+    assert not again._built  # nothing is built before the tab is first shown
+    again.ensure_built()
     assert again.temperature_spin.value() == pytest.approx(1.15)
     assert again.melody_program.currentData() == 11 and again.chord_program.currentData() == 5
     assert again.tempo_spin.value() == 96 and not again.source_tempo_check.isChecked()
