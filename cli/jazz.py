@@ -67,7 +67,7 @@ def register(subparsers) -> None:
     train.add_argument("--learning-rate", type=_number, default=0.01, metavar="R", help="Adam step size (default 0.01)")
     train.add_argument("--t-x", type=_positive, default=30, metavar="N", help="window length in tokens (default 30)")
     train.add_argument("--stride", type=_positive, default=1, metavar="N", help="tokens between windows (default 1)")
-    train.add_argument("--batch-size", type=_positive, default=64, metavar="N", help="windows per step (default 64)")
+    train.add_argument("--batch-size", type=_positive, default=32, metavar="N", help="windows per step (default 32)")
     train.add_argument("--out", type=Path, metavar="MODEL_DIR", help="save the trained model into this folder")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
     train.set_defaults(handler=run_train)

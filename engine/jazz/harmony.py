@@ -55,7 +55,7 @@ _SCALES = (
     "HarmonicMinorScale",
     "OctatonicScale",
 )
-_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 @dataclass(frozen=True)
@@ -125,13 +125,79 @@ def _name_pitch_set(bass: int, upper: tuple[int, ...]) -> Chord:
     return Chord(_display(figure), root, pcs)
 
 
+# Chord kinds recognised directly: music21's chord-type name -> the suffix written after the root,
+# in order of preference when a pitch set fits several (C6 = Am7/C: the bass decides first).
+_KINDS = {
+    "major": "",
+    "minor": "m",
+    "dominant-seventh": "7",
+    "minor-seventh": "m7",
+    "major-seventh": "maj7",
+    "half-diminished-seventh": "m7b5",
+    "diminished-seventh": "dim7",
+    "major-sixth": "6",
+    "minor-sixth": "m6",
+    "diminished": "dim",
+    "augmented": "aug",
+    "suspended-fourth": "sus4",
+    "suspended-fourth-seventh": "7sus4",
+    "suspended-second": "sus2",
+    "minor-major-seventh": "mM7",
+    "seventh-flat-five": "7b5",
+    "augmented-seventh": "7#5",
+    "dominant-ninth": "9",
+    "minor-ninth": "m9",
+    "major-ninth": "maj9",
+}
+_DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 14, 11: 17, 13: 21}
+
+
+def _degree_semitones(degree: str) -> int:
+    """'-7' -> 10, '#5' -> 8: a chord degree of music21's table in semitones above the root."""
+    number = degree.lstrip("-#")
+    return _DEGREE_SEMITONES[int(number)] - degree.count("-") + degree.count("#")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> dict[frozenset[int], tuple[str, frozenset[int]]]:
+    """Intervals above the root -> (suffix, the kind's full interval set), from music21's CHORD_TYPES.
+
+    A seventh or ninth chord voiced without its fifth (as pianists voice them) counts as
+    that chord, with the fifth implied.
+    """
+    from music21 import harmony
+
+    table: dict[frozenset[int], tuple[str, frozenset[int]]] = {}
+    for name, suffix in _KINDS.items():
+        degrees = harmony.CHORD_TYPES[name][0].split(",")
+        intervals = frozenset(_degree_semitones(d) % 12 for d in degrees)
+        table.setdefault(intervals, (suffix, intervals))
+        if len(intervals) >= 4 and 7 in intervals:
+            table.setdefault(intervals - {7}, (suffix, intervals))
+    return table
+
+
+@lru_cache(maxsize=4096)
+def _match_template(bass: int, upper: tuple[int, ...]) -> Chord | None:
+    """The chord of a pitch set if it is one of the common kinds, the bass as root preferred."""
+    pcs = {bass, *upper}
+    table = _templates()
+    for root in [bass] + sorted(pcs - {bass}):
+        hit = table.get(frozenset((pc - root) % 12 for pc in pcs))
+        if hit is not None:
+            kind, full = hit
+            symbol = _NAMES[root] + kind + ("" if root == bass else "/" + _NAMES[bass])
+            return Chord(symbol, root, tuple(sorted((root + step) % 12 for step in full)))
+    return None
+
+
 def name_chord(pitches: Sequence[int]) -> Chord:
     """Name the chord of MIDI ``pitches`` (the lowest is the bass), e.g. [50, 53, 57, 60] -> Dm7."""
     if not pitches:
         raise ValueError("a chord needs at least one pitch")
     bass = min(pitches) % 12
     upper = tuple(sorted({p % 12 for p in pitches} - {bass}))
-    return _name_pitch_set(bass, upper)
+    return _match_template(bass, upper) or _name_pitch_set(bass, upper)
 
 
 def _is_clean(chord: Chord) -> bool:
@@ -144,10 +210,11 @@ def chord_from_weights(weights: np.ndarray) -> Chord | None:
 
     weights -- shape (128,): how many quarter notes each MIDI pitch sounds in the measure.
     Returns None for a silent measure. The strongest pitch classes (each sounding at
-    least 30% as long as the strongest) are named by music21 with the lowest strong
-    pitch as the bass, trying four tones, then three, then without that bass, until
-    music21 finds an ordinary chord name; otherwise the strongest tones are kept under
-    a plain root-and-third label.
+    least 30% as long as the strongest) are named with the lowest strong pitch as the
+    bass, trying four tones, then three, with and without that bass, against the common
+    chord kinds (read from music21's chord table); failing that, music21's chord
+    identification names all the strong tones, or, if it finds no ordinary name, they
+    are kept under a plain root-and-third label.
     """
     if weights.sum() <= 0:
         return None
@@ -163,12 +230,14 @@ def chord_from_weights(weights: np.ndarray) -> Chord | None:
         if size <= len(ranked):
             tones = ranked[:size]
             tries.append((min(tones), tuple(sorted(set(tones) - {min(tones)}))))
-    for low, upper in tries:
-        chord = _name_pitch_set(low, upper)
-        if _is_clean(chord):
+    for low, upper in tries:  # a common chord kind first...
+        chord = _match_template(low, upper)
+        if chord is not None:
             return chord
-    first = _name_pitch_set(*tries[0])
-    return Chord(_plain_name(first.root, first.pitch_classes), first.root, first.pitch_classes)
+    chord = _name_pitch_set(*tries[0])  # ...else whatever music21 makes of the whole set
+    if _is_clean(chord):
+        return chord
+    return Chord(_plain_name(chord.root, chord.pitch_classes), chord.root, chord.pitch_classes)
 
 
 def measure_chords(parts_notes: Sequence[Sequence[Note]], spans: Sequence[tuple[float, float]]) -> list[Chord | None]:
@@ -209,6 +278,7 @@ def _music21_figure(text: str) -> str:
         return acc.replace("♯", "#").replace("♭", "b").replace("b", "-")
 
     kind = kind.replace("ø7", "m7b5").replace("ø", "m7b5").replace("Δ", "maj").replace("°", "dim")
+    kind = kind.replace("maj9", "M9").replace("maj13", "M13")  # music21 spells these with M
     if kind.startswith("-"):  # lead-sheet minor: C-7 = Cm7
         kind = "m" + kind[1:]
     figure = letter.upper() + spell(accidentals) + kind
@@ -244,12 +314,16 @@ def parse_chord_symbols(text: str) -> list[Chord]:
     return [_parse_symbol(w) for w in words]
 
 
-@lru_cache(maxsize=256)
-def _scale_pitch_classes(scale_name: str, root: int) -> frozenset[int]:
+@lru_cache(maxsize=16)
+def _scale_intervals(scale_name: str) -> frozenset[int]:
+    """Semitones above the tonic of a music21 scale (built once, on C, and transposed by arithmetic)."""
     from music21 import pitch, scale
 
-    cls = getattr(scale, scale_name)
-    return frozenset(p.pitchClass for p in cls(pitch.Pitch(_NAMES[root].replace("b", "-"))).getPitches())
+    return frozenset(p.pitchClass for p in getattr(scale, scale_name)(pitch.Pitch("C")).getPitches())
+
+
+def _scale_pitch_classes(scale_name: str, root: int) -> frozenset[int]:
+    return frozenset((root + step) % 12 for step in _scale_intervals(scale_name))
 
 
 @lru_cache(maxsize=1024)

@@ -50,7 +50,7 @@ class TrainSettings:
     learning_rate  -- Adam's step size (the course's 0.01)
     t_x            -- window length in tokens (the course's T_x = 30)
     stride         -- tokens between the starts of two windows
-    batch_size     -- windows per gradient step
+    batch_size     -- windows per gradient step (32, as Keras's fit and the course)
     max_windows    -- use at most this many windows, drawn at random (the course used 60); None = all
     seed           -- makes weights, window choice and shuffling reproducible
     """
@@ -60,7 +60,7 @@ class TrainSettings:
     learning_rate: float = 0.01
     t_x: int = 30
     stride: int = 1
-    batch_size: int = 64
+    batch_size: int = 32
     max_windows: int | None = None
     seed: int = 0
 
@@ -171,17 +171,19 @@ def _train(corpus: Corpus, settings: TrainSettings, starts: np.ndarray) -> Job:
     rng = np.random.default_rng(settings.seed)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     throttle = Throttle(0.25)
-    batch = settings.batch_size
     for epoch in range(1, epochs + 1):
         order = rng.permutation(starts)
         loss_sum = accuracy_sum = 0.0
-        for first in range(0, order.size, batch):
-            x, y = corpus.windows_batch(order[first : first + batch], settings.t_x)
+        done = 0
+        # equal-sized batches where possible: each new batch shape would cost Keras a retrace
+        for chunk in np.array_split(order, -(-order.size // settings.batch_size)):
+            x, y = corpus.windows_batch(chunk, settings.t_x)
             logs = model.train_on_batch(x, y, return_dict=True)  # Keras resets its metrics every call
             loss_sum += float(logs["loss"]) * len(x)
             accuracy_sum += float(logs["accuracy"]) * len(x)
+            done += len(x)
             if throttle():
-                yield Progress(epoch - 1, epochs, f"Epoch {epoch}/{epochs}: {first + len(x)}/{order.size} windows")
+                yield Progress(epoch - 1, epochs, f"Epoch {epoch}/{epochs}: {done}/{order.size} windows")
         loss, accuracy = loss_sum / order.size, accuracy_sum / order.size
         history["loss"].append(loss)
         history["accuracy"].append(accuracy)
