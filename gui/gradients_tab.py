@@ -208,7 +208,7 @@ class GradientsTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(230)
         scroll.setMaximumWidth(380)
         return scroll
 
@@ -253,19 +253,21 @@ class GradientsTab(QWidget):
         heat_layout.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()
         self.heat_combo = QComboBox()
-        self.heat_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.heat_combo.setMinimumContentsLength(22)
+        self.heat_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.heat_combo.setMinimumContentsLength(10)
+        self.heat_combo.setToolTip("The array shown in the heatmap: hidden states, ∂L/∂a⟨t⟩ or any gradient.")
         self.heat_combo.currentIndexChanged.connect(self._show_heatmap)
         self.sample_spin = QSpinBox()
         self.sample_spin.setRange(1, 1)
+        self.sample_spin.setPrefix("sample ")
         self.sample_spin.setToolTip("Which sequence of the batch to show for arrays over time.")
         self.sample_spin.valueChanged.connect(self._show_heatmap)
-        self.log_check = QCheckBox("log₁₀|·|")
-        self.log_check.setToolTip("Colour by order of magnitude: shows gradients that vanish over time.")
+        self.log_check = QCheckBox("log")
+        self.log_check.setToolTip(
+            "Colour by log₁₀|value|, the order of magnitude: shows gradients that vanish over time."
+        )
         self.log_check.toggled.connect(self._show_heatmap)
-        chooser.addWidget(QLabel("Heatmap"))
         chooser.addWidget(self.heat_combo, 1)
-        chooser.addWidget(QLabel("sample"))
         chooser.addWidget(self.sample_spin)
         chooser.addWidget(self.log_check)
         self.heat_widget = pg.GraphicsLayoutWidget()
@@ -296,7 +298,7 @@ class GradientsTab(QWidget):
         # Equations.
         self.equations = QTextBrowser()
         self.equations.setOpenExternalLinks(False)
-        self.equations.setMinimumWidth(260)
+        self.equations.setMinimumWidth(150)
 
         # Words on the left (table, equations), pictures on the right (flow, heatmap).
         words = QSplitter(Qt.Orientation.Vertical)
@@ -572,7 +574,8 @@ class GradientsTab(QWidget):
             name = report.cell.upper()
             if norms.size > 1:  # the average factor per step back in time: < 1 vanishes, > 1 explodes
                 factor = (norms[0] / norms[-1]) ** (1.0 / (norms.size - 1))
-                name += f"  ×{factor:.2g} per step back"
+                shown = f"{factor:.2f}" if 0.01 <= factor < 100 else f"{factor:.1e}"
+                name += f"  ×{shown} per step back"
             curve = plot.plot(
                 steps,
                 norms,
