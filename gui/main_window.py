@@ -11,6 +11,7 @@ What a tab may offer the window (all optional):
 
 from __future__ import annotations
 
+import importlib
 import logging
 import platform
 import sys
@@ -21,15 +22,23 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from engine.version import APP_NAME, app_version
-from gui.gradients_tab import GradientsTab
-from gui.jazz_tab import JazzTab
-from gui.names_tab import NamesTab
 from gui.settings import app_settings, last_folder, remember_folder
 from gui.worker import JobWorker
 
 log = logging.getLogger(__name__)
 
-TAB_NAMES = ("gradients", "names", "jazz")
+# (label, module, class) of each tab; a tab's module is imported when the tab is first shown.
+TABS = (
+    ("Gradients", "gui.gradients_tab", "GradientsTab"),
+    ("Names", "gui.names_tab", "NamesTab"),
+    ("Jazz", "gui.jazz_tab", "JazzTab"),
+)
+
+TAB_NAMES = tuple(label.lower() for label, _module, _cls in TABS)
+
+
+class _NotBuiltYet(QWidget):
+    """Stands in a tab's place until the tab is first shown, so start-up pays only for the visible one."""
 
 
 def _installed_version(dist: str) -> str:
@@ -63,15 +72,38 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for tab, label in ((GradientsTab(), "Gradients"), (NamesTab(), "Names"), (JazzTab(), "Jazz")):
-            self.tabs.addTab(tab, label)
+        for label, _module, _cls in TABS:
+            self.tabs.addTab(_NotBuiltYet(), label)
         self.setCentralWidget(self.tabs)
-        self.tabs.currentChanged.connect(self._update_actions)
 
         self._build_menu()
         self.statusBar().showMessage("Ready")
         self._restore()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._on_tab_changed(self.tabs.currentIndex())
+
+    def _on_tab_changed(self, index: int) -> None:
+        self._build_tab(index)
         self._update_actions()
+
+    def _build_tab(self, index: int) -> QWidget:
+        """The real tab at ``index``, importing and constructing it the first time."""
+        widget = self.tabs.widget(index)
+        if not isinstance(widget, _NotBuiltYet):
+            return widget
+        label, module, cls = TABS[index]
+        tab = getattr(importlib.import_module(module), cls)()
+        self.tabs.blockSignals(True)  # the swap below must not re-enter _on_tab_changed
+        current = self.tabs.currentIndex()
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, tab, label)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        widget.deleteLater()
+        return tab
+
+    def current_tab(self) -> QWidget:
+        return self._build_tab(self.tabs.currentIndex())
 
     # -- menu -----------------------------------------------------------------
     def _build_menu(self) -> None:
@@ -92,7 +124,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about_action)
 
     def _update_actions(self) -> None:
-        tab = self.tabs.currentWidget()
+        tab = self.current_tab()
         can_open = hasattr(tab, "open_path")
         self.open_action.setEnabled(can_open)
         self.open_action.setStatusTip(
@@ -115,7 +147,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(TAB_NAMES.index(name))
 
     def open_file_dialog(self) -> None:
-        tab = self.tabs.currentWidget()
+        tab = self.current_tab()
         if not hasattr(tab, "open_path"):
             return
         key = getattr(tab, "open_key", "files")
@@ -126,13 +158,13 @@ class MainWindow(QMainWindow):
             self.open_in_current_tab(path)
 
     def open_in_current_tab(self, path: str) -> None:
-        tab = self.tabs.currentWidget()
+        tab = self.current_tab()
         remember_folder(getattr(tab, "open_key", "files"), path)
         log.info("opening %s in %s", path, type(tab).__name__)
         tab.open_path(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.mimeData().hasUrls() and hasattr(self.tabs.currentWidget(), "open_path"):
+        if event.mimeData().hasUrls() and hasattr(self.current_tab(), "open_path"):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802

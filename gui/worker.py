@@ -19,7 +19,7 @@ import threading
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from engine.jobs import Job
 
@@ -70,6 +70,9 @@ class JobWorker(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._thread: _JobThread | None = None
+        app = QCoreApplication.instance()
+        if app is not None:  # however the app ends, no job thread may outlive it
+            app.aboutToQuit.connect(self.shutdown)
 
     def is_running(self) -> bool:
         return self._thread is not None

@@ -1,5 +1,6 @@
 """The worker runs engine jobs off the GUI thread and reports through signals."""
 
+import sys
 import threading
 import time
 
@@ -190,3 +191,32 @@ def test_signals_do_not_leak_references_to_builtin_singletons(qtbot, worker):
     qtbot.wait(10)
     after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
     assert all(abs(a - b) < 50 for a, b in zip(before, after, strict=True)), (before, after)
+
+
+def test_quitting_the_application_mid_job_exits_cleanly():
+    """However the app ends (a Quit, the startup probe, a signal handler), no job thread outlives it."""
+    import subprocess
+    from pathlib import Path
+
+    script = (
+        "import time\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from engine.jobs import Progress\n"
+        "from gui.worker import JobWorker\n"
+        "app = QApplication([])\n"
+        "w = JobWorker()\n"
+        "def forever():\n"
+        "    while True:\n"
+        "        time.sleep(0.01)\n"
+        "        yield Progress(step=0)\n"
+        "w.start(forever)\n"
+        "QTimer.singleShot(100, app.quit)\n"
+        "app.exec()\n"
+        "print('exited', w.is_running())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "exited False" in result.stdout
+    assert "Destroyed while thread" not in result.stderr
