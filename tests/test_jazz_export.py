@@ -145,6 +145,7 @@ def test_generated_variations_export_cleanly(tmp_path):
         ExportOptions(melody_program=128),
         ExportOptions(chord_channel=9),
         ExportOptions(melody_channel=3, chord_channel=3),
+        ExportOptions(key="H"),
     ],
 )
 def test_bad_options_write_nothing(tmp_path, options):

@@ -44,6 +44,12 @@ def test_note_times_are_in_quarter_notes(tmp_path):
     song = read_song(two_part_file(tmp_path / "t.mid", bars=2))
     first = song.parts[0].notes[:3]
     assert [(n.start, n.end) for n in first] == [(0.0, 0.5), (0.5, 1.0), (1.0, 2.0)]
+    assert song.length == 8.0  # the held chords end last
+
+
+def test_length_is_where_the_last_note_stops(tmp_path):
+    path = write_midi(tmp_path / "l.mid", [{"name": "A", "channel": 0, "program": 0, "notes": [(0, 10, 60), (1, 1, 62)]}])
+    assert read_song(path).length == 10.0
 
 
 def test_type_0_file_splits_channels_into_parts(tmp_path):

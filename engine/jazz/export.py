@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.atomic import atomic_path
-from engine.jazz.errors import JazzError
+from engine.jazz.errors import JazzError, MidiReadError
 from engine.jazz.generate import Improvisation
 from engine.jazz.gm import DRUM_CHANNEL
 from engine.jazz.midi_read import Note
@@ -60,6 +60,11 @@ class ExportOptions:
                 raise JazzError(f"The {what} channel must be 0-15 and not 9 (the drum channel).")
         if self.melody_channel == self.chord_channel:
             raise JazzError("The melody and the chords need different MIDI channels.")
+        if self.key is not None:
+            try:
+                key_signature_sharps(self.key)
+            except Exception as exc:  # music21 raises several types for a name it does not know
+                raise JazzError(f"'{self.key}' is not a key (write it like C, Bb, F#m or Ebm).") from exc
 
 
 @dataclass
@@ -192,7 +197,10 @@ def check_midi(path: str | os.PathLike) -> MidiReport:
     """
     import mido
 
-    mid = mido.MidiFile(path)
+    try:
+        mid = mido.MidiFile(path)
+    except Exception as exc:  # mido reports damage with several exception types
+        raise MidiReadError(f"{Path(path).name} cannot be read as MIDI ({exc}).") from exc
     problems: list[str] = []
     tempo_bpm = time_signature = key_name = None
     tracks: list[TrackReport] = []

@@ -136,8 +136,8 @@ class Song:
 
     @property
     def length(self) -> float:
-        """End of the last note, in quarter notes."""
-        return max((p.notes[-1].end if p.notes else 0.0) for p in self.parts) if self.parts else 0.0
+        """End of the last note to stop sounding, in quarter notes."""
+        return max((n.end for p in self.parts for n in p.notes), default=0.0)
 
     @property
     def tempo(self) -> float:
