@@ -70,6 +70,18 @@ __all__ = ["JazzTab", "VariationView", "DragHandle"]
 CONTROL_WIDTH = 330
 MIDI_FILTER = "MIDI files (*.mid *.midi *.MID *.MIDI);;All files (*)"
 MODEL_KEY, EXPORT_KEY, OPEN_KEY = "jazz-models", "jazz-export", "jazz"
+SOURCE_PREVIEW_BARS = 32
+
+
+def _excerpt(notes, start: float, end: float) -> list:
+    """Notes sounding in [start, end) beats, cut to it and moved to begin at 0."""
+    from engine.jazz.midi_read import Note
+
+    return [
+        Note(max(n.start, start) - start, min(n.end, end) - start, n.pitch, n.velocity)
+        for n in notes
+        if n.end > start and n.start < end
+    ]
 
 
 def _eta(seconds: float) -> str:
@@ -295,6 +307,7 @@ class JazzTab(QWidget):
         self._queued_open: str | None = None
         self.last_message = ""
         self.last_preview = None
+        self._play_offset = 0.0
         self._built = False
         self._temp_dir: tempfile.TemporaryDirectory | None = None
         self._settings = app_settings()
@@ -927,6 +940,10 @@ class JazzTab(QWidget):
         labels = self._chord_labels(self.corpus.measures) if self.corpus is not None else []
         meter = song.time_signatures[0].measure_length if song.time_signatures else 4.0
         self.source_roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels)
+        if mel:  # open where the tune begins, not on an intro without melody
+            first_bar = min(n[1] for n in mel) // meter * meter
+            if first_bar > 0:
+                self.source_roll.scroll_to_beat(first_bar)
         name = song.parts[melody].name if melody is not None else "no melody"
         self.source_title.setText(f"{song.name} — melody: {name}")
         self.views.setCurrentIndex(0)
@@ -1243,22 +1260,34 @@ class JazzTab(QWidget):
     def _tempo(self) -> float:
         return float(self.tempo_spin.value())
 
+    def source_excerpt(self) -> tuple[float, float]:
+        """The stretch of the source a preview plays, in beats: from the first bar on screen,
+        at most :data:`SOURCE_PREVIEW_BARS` bars (a whole long piece would take long to render)."""
+        song = self.song
+        measure = song.time_signatures[0].measure_length if song.time_signatures else 4.0
+        end_of_piece = float(-(-song.length // measure) * measure)
+        x0, _ = self.source_roll.visible_beats()
+        start = min(max(0.0, round(x0 / measure) * measure), max(0.0, end_of_piece - measure))
+        return start, min(end_of_piece, start + SOURCE_PREVIEW_BARS * measure)
+
     def notes_for(self, target) -> tuple[list, float]:
-        """Notes in seconds for the synthesizer or a port, and the piece's length in seconds."""
+        """Notes in seconds for the synthesizer or a port, and the length played in seconds."""
         from engine.jazz.synth import Note as SynthNote
 
         spb = 60.0 / self._tempo()
         mel_prog, chord_prog = int(self.melody_program.currentData()), int(self.chord_program.currentData())
+        offset = 0.0
         if target == "source":
             song, melody = self.song, self._melody_index()
+            offset, end = self.source_excerpt()
             mel = list(song.parts[melody].notes) if melody is not None else []
             acc = [n for p in song.parts if not p.is_drums and p.index != melody for n in p.notes]
-            length = song.length
-            measure = song.time_signatures[0].measure_length if song.time_signatures else 4.0
-            length = float(-(-length // measure) * measure)
+            mel, acc = (_excerpt(notes, offset, end) for notes in (mel, acc))
+            length = end - offset
         else:
             improv = self.variations[target]
             mel, acc, length = list(improv.melody), improv.chord_notes(), improv.length
+        self._play_offset = offset
         notes = [SynthNote(n.pitch, n.start * spb, n.duration * spb, n.velocity, mel_prog, 0.25, 0) for n in mel]
         notes += [SynthNote(n.pitch, n.start * spb, n.duration * spb, n.velocity, chord_prog, -0.25, 1) for n in acc]
         return notes, length * spb
@@ -1342,7 +1371,8 @@ class JazzTab(QWidget):
     def _move_playhead(self, target, seconds: float) -> None:
         roll = self._roll_for(target)
         if roll is not None:
-            roll.set_playhead(seconds * self._tempo() / 60.0)
+            offset = self._play_offset if target == "source" else 0.0
+            roll.set_playhead(offset + seconds * self._tempo() / 60.0)
 
     def _set_playing(self, playing: tuple[str, Any] | None) -> None:
         previous, self._playing = self._playing, playing

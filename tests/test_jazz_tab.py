@@ -348,3 +348,22 @@ def test_choices_are_remembered(main_window, tab, qtbot):
     tab.melody_program.setCurrentIndex(26)
     tab.chord_program.setCurrentIndex(4)
     tab.save_state()
+
+
+def test_source_preview_plays_from_the_bar_on_screen(tab, qtbot):
+    tab.source_roll.scroll_to_beat(32.0)  # bar 9 of the 48-bar tune
+    start, end = tab.source_excerpt()
+    assert (start, end) == (32.0, 32.0 + 32 * 4)
+    notes, seconds = tab.notes_for("source")
+    tempo = tab.tempo_spin.value()
+    assert seconds == pytest.approx(32 * 4 * 60 / tempo)
+    assert min(n.start for n in notes) >= 0 and max(n.start + n.duration for n in notes) <= seconds + 1e-9
+    melody = tab.song.parts[tab.corpus.melody_index]
+    in_view = [n for n in melody.notes if 32.0 <= n.start < end]
+    assert sum(n.channel == 0 for n in notes) >= len(in_view)
+    tab.play_source_button.click()
+    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=30_000)
+    path, _, played = tab.last_preview
+    with wave.open(str(path), "rb") as w:
+        assert w.getnframes() == round((seconds + TAIL_SECONDS) * SAMPLE_RATE)
+    tab.stop_playing()
