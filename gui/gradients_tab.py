@@ -166,7 +166,7 @@ class GradientsTab(QWidget):
 
         check = QGroupBox("Check")
         box = QVBoxLayout(check)
-        self.tf_check = QCheckBox("Cross-check with TensorFlow autodiff")
+        self.tf_check = QCheckBox("Cross-check with TensorFlow")
         self.tf_check.setChecked(True)
         self.tf_check.setToolTip("The same forward pass written in TensorFlow, differentiated by GradientTape (float64).")
         self.run_button = QPushButton("Run")
