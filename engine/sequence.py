@@ -38,9 +38,17 @@ recent ``forward``.
 
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
 import numpy as np
 
 __all__ = [
+    "blas_threads",
     "RNNLayer",
     "LSTMLayer",
     "make_layer",
@@ -53,6 +61,40 @@ __all__ = [
 ]
 
 LSTM_GATES = ("o", "i", "f", "g")  # order of the stacked gate blocks
+
+
+@cache
+def _openblas_thread_setter():
+    """OpenBLAS's ``openblas_set_num_threads_local`` (thread-local), or None when numpy uses another BLAS."""
+    folder = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    candidates = sorted(glob.glob(os.path.join(folder, "*openblas*")))
+    for path in [*candidates, None]:
+        try:
+            setter = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
+        return setter
+    return None
+
+
+@contextmanager
+def blas_threads(n: int = 1) -> Iterator[None]:
+    """Limit the BLAS threads of the calling thread to ``n`` inside the block.
+
+    The products of a recurrence are small (tens of rows): splitting them over
+    threads gains little on an idle machine, and on a busy one the threads wait
+    for each other and a step can become ten times slower. The limit is
+    thread-local (other threads keep theirs) and is restored on exit; with a
+    BLAS other than numpy's OpenBLAS this does nothing.
+    """
+    setter = _openblas_thread_setter()
+    previous = setter(n) if setter is not None else None
+    try:
+        yield
+    finally:
+        if setter is not None and previous is not None:
+            setter(previous)
 
 
 def scatter_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -71,7 +113,7 @@ def scatter_rows(rows: np.ndarray, values: np.ndarray, n_rows: int, out: np.ndar
     if n_rows <= 256:
         one_hot = np.zeros((rows.size, n_rows), dtype=values.dtype)
         one_hot[np.arange(rows.size), rows] = 1
-        np.matmul(one_hot.T, values, out=out)
+        np.dot(one_hot.T, values, out=out)
         return out
     order = np.argsort(rows, kind="stable")
     sorted_rows = rows[order]
@@ -94,6 +136,9 @@ class _Recurrent:
         if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError("dtype must be float32 or float64")
         self._pool: dict[int, dict] = {}  # work arrays per batch size m
+        self._active = (0, 0)  # (m, step capacity) of the buffers in use
+        self._checked = None  # the last parameter dictionary found valid
+        self._lent = None  # the last view handed out by input_buffer
         self._T = 0
         self._x: np.ndarray | None = None
         self._mask: np.ndarray | None = None
@@ -123,6 +168,8 @@ class _Recurrent:
         A few batch sizes are kept (training and validation batches differ), and the
         step capacity grows by doubling, so steady training never allocates.
         """
+        if m == self._active[0] and T <= self._active[1]:
+            return  # the common case: same batch size as last time
         if T < 1 or m < 1:
             raise ValueError(f"need at least one step and one sequence, got T={T}, m={m}")
         buffers = self._pool.get(m)
@@ -135,11 +182,24 @@ class _Recurrent:
                 self._pool.pop(next(iter(self._pool)))
             self._pool[m] = buffers
         self.__dict__.update(buffers)
+        self._active = (m, buffers["cap"])
 
     def _allocate(self, cap: int, m: int) -> dict:
         raise NotImplementedError
 
+    def input_buffer(self, T: int, m: int) -> np.ndarray:
+        """The layer's own (T, m, G n_a) projection buffer.
+
+        A caller that builds the projections itself (e.g. by row lookup) can write
+        them here and pass this array as ``xp=`` to spare a copy.
+        """
+        self._ensure_buffers(T, m)
+        self._lent = self._projection_view(T)
+        return self._lent
+
     def _check_params(self, params) -> None:
+        if params is self._checked:
+            return  # the same dictionary as last time (the Names model passes one dict for good)
         for name, shape in self.param_shapes().items():
             if name in ("Wx", "b") and name not in params:  # inputs given as projections
                 continue
@@ -148,6 +208,7 @@ class _Recurrent:
                 raise ValueError(
                     f"parameter {name} is {value.dtype}{value.shape}, the layer needs {self.dtype}{shape}"
                 )
+        self._checked = params
 
     # -- shared steps ----------------------------------------------------------
     def _project(self, params, x, xp, T: int, m: int, out: np.ndarray) -> None:
@@ -155,13 +216,14 @@ class _Recurrent:
         if xp is not None:
             if xp.shape != out.shape:
                 raise ValueError(f"xp has shape {xp.shape}, expected {out.shape}")
-            np.copyto(out, xp)
+            if xp is not self._lent or xp.shape != out.shape:  # see input_buffer
+                np.copyto(out, xp)
             self._x = None
             return
         if x.shape[2] != self.n_x:
             raise ValueError(f"x has {x.shape[2]} features, the layer expects n_x = {self.n_x}")
         x = np.ascontiguousarray(x, dtype=self.dtype)
-        np.matmul(x.reshape(T * m, self.n_x), params["Wx"], out=out.reshape(T * m, -1))
+        np.dot(x.reshape(T * m, self.n_x), params["Wx"], out=out.reshape(T * m, -1))
         out += params["b"]
         self._x = x
 
@@ -190,13 +252,13 @@ class _Recurrent:
         dz2 = dz.reshape(T * m, k)
         out = {} if out is None else out
         grads = {}
-        grads["Wh"] = np.matmul(h_prev.reshape(T * m, self.n_a).T, dz2, out=out.get("Wh"))
+        grads["Wh"] = np.dot(h_prev.reshape(T * m, self.n_a).T, dz2, out=out.get("Wh"))
         if self._x is None:
             grads["xp"] = dz
         else:
-            grads["Wx"] = np.matmul(self._x.reshape(T * m, self.n_x).T, dz2, out=out.get("Wx"))
+            grads["Wx"] = np.dot(self._x.reshape(T * m, self.n_x).T, dz2, out=out.get("Wx"))
             grads["b"] = np.sum(dz2, axis=0, out=out.get("b"))
-            grads["x"] = np.matmul(dz2, params["Wx"].T).reshape(T, m, self.n_x)
+            grads["x"] = np.dot(dz2, params["Wx"].T).reshape(T, m, self.n_x)
         return grads
 
     def _check_state(self, state, m: int, name: str) -> np.ndarray | None:
@@ -228,6 +290,9 @@ class RNNLayer(_Recurrent):
             b[name + "_rows"] = list(b[name])  # per-step views, made once
         return b
 
+    def _projection_view(self, T: int) -> np.ndarray:
+        return self._H[1 : T + 1]  # each state starts as its step's projection
+
     def forward(self, params, x=None, h0=None, mask=None, xp=None) -> np.ndarray:
         """Run the recurrence; returns h (T, m, n_a), a view of the layer's buffer.
 
@@ -250,7 +315,7 @@ class RNNLayer(_Recurrent):
         drop = self._prepare_mask(mask, T, m)
         Wh, tmp = params["Wh"], self._tmp
         for t in range(T):
-            np.matmul(Hr[t], Wh, out=tmp)
+            np.dot(Hr[t], Wh, out=tmp)
             h = Hr[t + 1]
             h += tmp
             np.tanh(h, out=h)
@@ -288,7 +353,7 @@ class RNNLayer(_Recurrent):
                 g += tmp  # gradient arriving from step t + 1
             dz = Dr[t]
             dz *= g
-            np.matmul(dz, Wh_T, out=tmp)
+            np.dot(dz, Wh_T, out=tmp)
             if drop is not None:
                 np.copyto(tmp, g, where=drop[t])  # a padded step passes dh straight through
         grads = self._param_grads(params, D, self._H[:T], out)
@@ -340,6 +405,9 @@ class LSTMLayer(_Recurrent):
         b["_dZ_rows"] = [(dz, dz[:, :n], dz.reshape(m, 4, n)[:, 1:]) for dz in b["_dZ"]]
         return b
 
+    def _projection_view(self, T: int) -> np.ndarray:
+        return self._Z[:T]
+
     def forward(self, params, x=None, h0=None, c0=None, mask=None, xp=None) -> np.ndarray:
         """Run the LSTM; returns h (T, m, n_a), a view of the layer's buffer.
 
@@ -370,7 +438,7 @@ class LSTMLayer(_Recurrent):
         tmp, tmp4 = self._tmp, self._tmp4
         for t in range(T):
             z, sig, o, i, f, g = Zr[t]
-            np.matmul(Hr[t], Whs, out=tmp4)
+            np.dot(Hr[t], Whs, out=tmp4)
             z += tmp4
             np.tanh(z, out=z)
             sig *= 0.5
@@ -452,7 +520,7 @@ class LSTMLayer(_Recurrent):
             dc += dc_next
             np.multiply(dc[:, None, :], Qr[t], out=dz_ifg)
             np.multiply(dc, Fr[t], out=dc_next)
-            np.matmul(dz, Wh_T, out=tmp)
+            np.dot(dz, Wh_T, out=tmp)
             if drop is not None:
                 np.copyto(tmp, gh, where=drop[t])
         grads = self._param_grads(params, dZ, self._H[:T], out)
