@@ -1,0 +1,263 @@
+"""Names: the notebook's training loop against the Course and Fast presets, and sampling speed.
+
+On the course's dinosaur names (``../shared/data/dinos.txt`` beside the
+checkout), lower-cased, every 10th name held out for validation:
+
+1. **Notebook** -- the course's procedure as the notebook writes it: one name per
+   step as a list of one-hot column vectors, dictionaries of per-step states,
+   ``rnn_forward`` / ``rnn_backward`` / ``clip`` / ``update_parameters``, 35,000
+   steps. It is written out below for comparison only; the studio never uses it.
+2. **Course preset** -- the same procedure on the fused layers. It must run at
+   least 3x faster and end with the same weights up to floating-point order.
+3. **Fast preset** -- time until the held-out loss first reaches 1.86 and
+   1.62 nats per character (targets: under 3 s, and within 60 s).
+4. **Sampling** 1,000 names (target: under 1 s).
+
+Every figure is the median of ``--repeats`` runs. The machine may be shared:
+expect noise.
+
+Run:  .venv/bin/python benchmarks/names_bench.py [--repeats N] [--skip-notebook] [--fast-seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from engine.jobs import run_job  # noqa: E402
+from engine.names.corpus import load_corpus  # noqa: E402
+from engine.names.model import CharModel, make_batch  # noqa: E402
+from engine.names.sample import sample_names  # noqa: E402
+from engine.names.train import evaluate_nll, preset_config, train_job  # noqa: E402
+
+DINOS = ROOT.parent / "shared" / "data" / "dinos.txt"
+
+
+# -- the notebook's procedure, for comparison only ------------------------------------
+def nb_softmax(x):
+    e_x = np.exp(x - np.max(x))
+    return e_x / e_x.sum(axis=0)
+
+
+def nb_initialize_parameters(n_a, n_x, n_y):
+    np.random.seed(1)
+    Wax = np.random.randn(n_a, n_x) * 0.01
+    Waa = np.random.randn(n_a, n_a) * 0.01
+    Wya = np.random.randn(n_y, n_a) * 0.01
+    b = np.zeros((n_a, 1))
+    by = np.zeros((n_y, 1))
+    return {"Wax": Wax, "Waa": Waa, "Wya": Wya, "b": b, "by": by}
+
+
+def nb_rnn_step_forward(parameters, a_prev, x):
+    Waa, Wax, Wya, by, b = parameters["Waa"], parameters["Wax"], parameters["Wya"], parameters["by"], parameters["b"]
+    a_next = np.tanh(np.dot(Wax, x) + np.dot(Waa, a_prev) + b)
+    p_t = nb_softmax(np.dot(Wya, a_next) + by)
+    return a_next, p_t
+
+
+def nb_rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
+    gradients["dWya"] += np.dot(dy, a.T)
+    gradients["dby"] += dy
+    da = np.dot(parameters["Wya"].T, dy) + gradients["da_next"]
+    daraw = (1 - a * a) * da
+    gradients["db"] += daraw
+    gradients["dWax"] += np.dot(daraw, x.T)
+    gradients["dWaa"] += np.dot(daraw, a_prev.T)
+    gradients["da_next"] = np.dot(parameters["Waa"].T, daraw)
+    return gradients
+
+
+def nb_rnn_forward(X, Y, a0, parameters, vocab_size=27):
+    x, a, y_hat = {}, {}, {}
+    a[-1] = np.copy(a0)
+    loss = 0
+    for t in range(len(X)):
+        x[t] = np.zeros((vocab_size, 1))
+        if X[t] is not None:
+            x[t][X[t]] = 1
+        a[t], y_hat[t] = nb_rnn_step_forward(parameters, a[t - 1], x[t])
+        loss -= np.log(y_hat[t][Y[t], 0])
+    return loss, (y_hat, a, x)
+
+
+def nb_rnn_backward(X, Y, parameters, cache):
+    gradients = {}
+    (y_hat, a, x) = cache
+    Waa, Wax, Wya, by, b = parameters["Waa"], parameters["Wax"], parameters["Wya"], parameters["by"], parameters["b"]
+    gradients["dWax"], gradients["dWaa"], gradients["dWya"] = np.zeros_like(Wax), np.zeros_like(Waa), np.zeros_like(Wya)
+    gradients["db"], gradients["dby"] = np.zeros_like(b), np.zeros_like(by)
+    gradients["da_next"] = np.zeros_like(a[0])
+    for t in reversed(range(len(X))):
+        dy = np.copy(y_hat[t])
+        dy[Y[t]] -= 1
+        gradients = nb_rnn_step_backward(dy, gradients, parameters, x[t], a[t], a[t - 1])
+    return gradients, a
+
+
+def nb_update_parameters(parameters, gradients, lr):
+    parameters["Wax"] += -lr * gradients["dWax"]
+    parameters["Waa"] += -lr * gradients["dWaa"]
+    parameters["Wya"] += -lr * gradients["dWya"]
+    parameters["b"] += -lr * gradients["db"]
+    parameters["by"] += -lr * gradients["dby"]
+    return parameters
+
+
+def nb_clip(gradients, maxValue):
+    dWaa, dWax, dWya, db, dby = gradients["dWaa"], gradients["dWax"], gradients["dWya"], gradients["db"], gradients["dby"]
+    for gradient in [dWax, dWaa, dWya, db, dby]:
+        np.clip(gradient, -maxValue, maxValue, out=gradient)
+    return {"dWaa": dWaa, "dWax": dWax, "dWya": dWya, "db": db, "dby": dby}
+
+
+def nb_optimize(X, Y, a_prev, parameters, learning_rate=0.01, vocab_size=27):
+    loss, cache = nb_rnn_forward(X, Y, a_prev, parameters, vocab_size)
+    gradients, a = nb_rnn_backward(X, Y, parameters, cache)
+    gradients = nb_clip(gradients, 5)
+    parameters = nb_update_parameters(parameters, gradients, learning_rate)
+    return loss, gradients, a[len(X) - 1]
+
+
+def nb_model(examples, char_to_ix, num_iterations=35000, n_a=50, dino_names=7, vocab_size=27):
+    """The notebook's ``model()`` without its printing and sampling (which do not touch the weights)."""
+    n_x, n_y = vocab_size, vocab_size
+    parameters = nb_initialize_parameters(n_a, n_x, n_y)
+    loss = -np.log(1.0 / vocab_size) * dino_names
+    examples = list(examples)
+    np.random.seed(0)
+    np.random.shuffle(examples)
+    a_prev = np.zeros((n_a, 1))
+    for j in range(num_iterations):
+        idx = j % len(examples)
+        single_example_ix = [char_to_ix[c] for c in examples[idx]]
+        X = [None] + single_example_ix
+        Y = X[1:] + [char_to_ix["\n"]]
+        curr_loss, gradients, a_prev = nb_optimize(X, Y, a_prev, parameters, 0.01, vocab_size)
+        loss = loss * 0.999 + curr_loss * 0.001
+    return parameters, loss
+
+
+# -- measuring ---------------------------------------------------------------------------------
+def held_out_loss(params: dict, vocab, val_names) -> float:
+    model = CharModel("rnn", vocab.size, params["Wh"].shape[0], np.float64)
+    model.set_params(params)
+    batches = [make_batch([vocab.encode(n) for n in val_names])]
+    total, chars = evaluate_nll(model, batches)
+    return total / chars
+
+
+def first_time_below(history: dict, threshold: float) -> float | None:
+    for seconds, loss in zip(history["val_seconds"], history["val_loss"], strict=True):
+        if loss <= threshold:
+            return seconds
+    return None
+
+
+def fmt(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.2f} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-notebook", action="store_true", help="skip the slow notebook loop")
+    parser.add_argument("--fast-seconds", type=float, default=60.0, help="time budget of each Fast run")
+    parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line")
+    args = parser.parse_args()
+    if not DINOS.is_file():
+        print(f"error: {DINOS} not found (the course data sits in ../shared/data)", file=sys.stderr)
+        return 2
+
+    corpus = load_corpus(DINOS, lowercase=True)
+    names = list(corpus.names)
+    val_names = names[9::10]
+    train_names = [n for i, n in enumerate(names) if i % 10 != 9]
+    vocab = corpus.vocabulary
+    print(f"dinos.txt: {len(train_names)} training names, {len(val_names)} held out (every 10th), V = {vocab.size}")
+    figures: dict = {}
+
+    # 1 + 2: the notebook's loop and the Course preset
+    course_times, course_results = [], []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        result = run_job(train_job(train_names, val_names, preset_config("course")))
+        course_times.append(time.perf_counter() - start)
+        course_results.append(result)
+    course = course_results[0]
+    course_params = {k: v.copy() for k, v in course.model.params.items()}
+    figures["course_seconds"] = statistics.median(course_times)
+    figures["course_val_loss"] = course.val_loss
+    figures["course_smooth_loss"] = course.history["smooth_loss"][-1]
+    print(f"Course preset   35,000 steps  {figures['course_seconds']:6.2f} s   held-out {course.val_loss:.4f} nats/char"
+          f"   smoothed loss {figures['course_smooth_loss']:.3f}")
+
+    if not args.skip_notebook:
+        nb_times = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            nb_params, nb_smooth = nb_model(train_names, vocab.index(), vocab_size=vocab.size)
+            nb_times.append(time.perf_counter() - start)
+        ours = {"E": nb_params["Wax"].T, "b": nb_params["b"][:, 0], "Wh": nb_params["Waa"].T,
+                "Wy": nb_params["Wya"].T, "by": nb_params["by"][:, 0]}
+        nb_val = held_out_loss(ours, vocab, val_names)
+        diff = max(float(np.abs(course_params[k] - ours[k]).max() / np.abs(ours[k]).max()) for k in ours)
+        figures.update(notebook_seconds=statistics.median(nb_times), notebook_val_loss=nb_val,
+                       notebook_smooth_loss=float(nb_smooth), course_vs_notebook_max_rel_diff=diff)
+        speedup = figures["notebook_seconds"] / figures["course_seconds"]
+        figures["course_speedup"] = speedup
+        print(f"Notebook loop   35,000 steps  {figures['notebook_seconds']:6.2f} s   held-out {nb_val:.4f} nats/char"
+              f"   smoothed loss {float(nb_smooth):.3f}")
+        print(f"  Course preset is {speedup:.1f}x faster (target >= 3x); weights differ by at most {diff:.1e}"
+              " of each array's largest value (floating-point order only)")
+
+    # 3: the Fast preset against the clock
+    t186, t162, best, steps = [], [], [], []
+    for repeat in range(args.repeats):
+        config = preset_config("fast", seed=repeat, time_limit=args.fast_seconds, patience=0, steps=10**9)
+        result = run_job(train_job(train_names, val_names, config))
+        t186.append(first_time_below(result.history, 1.86))
+        t162.append(first_time_below(result.history, 1.62))
+        best.append(result.val_loss)
+        steps.append(result.best_step)
+    cfg = preset_config("fast")
+
+    def median_or_none(values):
+        return None if any(v is None for v in values) else statistics.median(values)
+
+    figures.update(fast_to_186=median_or_none(t186), fast_to_162=median_or_none(t162),
+                   fast_best_val_loss=statistics.median(best))
+    print(f"Fast preset ({cfg.cell}, {cfg.hidden} units, batch {cfg.batch}, {cfg.optimizer} lr {cfg.lr}):")
+    print(f"  held-out 1.86 reached after {fmt(figures['fast_to_186'])} (target < 3 s)   runs: "
+          + ", ".join(fmt(t) for t in t186))
+    print(f"  held-out 1.62 reached after {fmt(figures['fast_to_162'])} (target < 60 s)  runs: "
+          + ", ".join(fmt(t) for t in t162))
+    print(f"  best held-out loss in {args.fast_seconds:.0f} s: {figures['fast_best_val_loss']:.4f} nats/char"
+          f" (steps of the kept weights: {', '.join(str(s) for s in steps)})")
+
+    # 4: sampling
+    model = course.model
+    sample_times = []
+    for repeat in range(max(args.repeats, 5)):
+        start = time.perf_counter()
+        drawn = sample_names(model, vocab, 1000, seed=repeat, known=train_names)
+        sample_times.append(time.perf_counter() - start)
+    figures["sample_1000_seconds"] = statistics.median(sample_times)
+    new = sum(s.new for s in drawn)
+    print(f"Sampling 1,000 names: {figures['sample_1000_seconds']:.3f} s (target < 1 s); {new} of them new")
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
