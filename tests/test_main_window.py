@@ -67,13 +67,13 @@ def test_select_tab_by_name_and_reject_unknown(main_window):
 
 
 def test_geometry_and_current_tab_are_remembered(qtbot, main_window):
-    main_window.resize(700, 500)  # inside the 800x600 offscreen screen
+    main_window.resize(1300, 900)
     main_window.select_tab("names")
     main_window.close()
     again = MainWindow()
     qtbot.addWidget(again)
     assert again.tabs.currentIndex() == 1
-    assert (again.width(), again.height()) == (700, 500)
+    assert (again.width(), again.height()) == (1300, 900)
     again.close()
 
 

@@ -182,15 +182,20 @@ def test_the_gui_thread_stays_responsive_during_a_cpu_bound_job(qtbot, worker):
 
 
 def test_signals_do_not_leak_references_to_builtin_singletons(qtbot, worker):
-    """Guards the PySide6 pin: 6.12.0 dropped a reference to True on each emit and crashed the interpreter."""
-    import sys
+    """Guards the PySide6 pin: 6.12.0 dropped a reference to True on each emit and crashed the interpreter.
 
-    before = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
+    4,000 emits here; other threads move these counts by a few hundred at most.
+    """
+    import gc
+
+    gc.collect()
+    before = sys.getrefcount(True), sys.getrefcount(False)
     with qtbot.waitSignal(worker.finished, timeout=10_000):
         worker.start(lambda: steps(2000))
     qtbot.wait(10)
-    after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
-    assert all(abs(a - b) < 50 for a, b in zip(before, after, strict=True)), (before, after)
+    gc.collect()
+    after = sys.getrefcount(True), sys.getrefcount(False)
+    assert all(abs(a - b) < 1000 for a, b in zip(before, after, strict=True)), (before, after)
 
 
 def test_quitting_the_application_mid_job_exits_cleanly():
