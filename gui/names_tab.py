@@ -1,17 +1,860 @@
-"""The Names tab: a character-level language model that invents names."""
+"""The Names tab: train a character-level model on a list of names, watch it learn, let it invent.
 
-from gui.planned import PlannedTab
+Left: the corpus (bundled dinosaurs or any opened list, with its statistics),
+the training settings with Train / Stop, and the model (save / load). Right:
+the loss per character as it trains, the names it samples along the way, and
+a sampling panel (temperature, prefix, count) whose names are marked new or
+already known. Training and sampling run in workers; the window stays free.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.atomic import write_text_atomic
+from engine.jobs import Progress
+from engine.names.corpus import Corpus, CorpusError, load_corpus, split_names
+from engine.names.io import ModelFileError, SavedModel, load_model, save_model
+from engine.names.sample import sample_names
+from engine.names.train import PRESETS, TrainControl, TrainResult, preset_config, train_job
+from engine.resources import resource_path
+from gui.plotting import PALETTE, make_plot, pen
+from gui.settings import app_settings, last_folder, remember_folder
+from gui.worker import JobWorker
+
+__all__ = ["NamesTab"]
+
+PRESET_LABELS = {"fast": "Fast (tuned)", "course": "Course (the notebook)"}
+OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD"}
+CLIP_LABELS = {"norm": "Global norm", "value": "Element-wise", "none": "None"}
+KNOWN_COLOUR = "#8a8a8a"
+NEW_COLOUR = "#1d1d1d"
+MAX_TRAINING_SAMPLES = 400  # lines kept in the list of names sampled while training
 
 
-class NamesTab(PlannedTab):
-    def __init__(self, parent=None):
-        super().__init__(
-            "Names",
-            "Train a character-level model on dinosaur names, or on any list of names you open.",
-            [
-                "Live training and validation loss curves",
-                "Names sampled while the model trains",
-                "Temperature, prefix and export of generated names",
-            ],
-            parent,
+def _fmt_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _combo(labels: dict[str, str], tip: str) -> QComboBox:
+    combo = QComboBox()
+    for key, label in labels.items():
+        combo.addItem(label, key)
+    combo.setToolTip(tip)
+    return combo
+
+
+def _select(combo: QComboBox, key: str) -> None:
+    index = combo.findData(key)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+class NamesTab(QWidget):
+    """Train, watch and sample a character-level model of names."""
+
+    open_filter = "Name lists (*.txt *.csv *.lst *.tsv);;Names models (*.npz);;All files (*)"
+    open_key = "names"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.corpus: Corpus | None = None
+        self.saved: SavedModel | None = None  # the model sampling uses (trained here or loaded)
+        self._control: TrainControl | None = None
+        self._train_started = 0.0
+        self._train_steps: list[float] = []
+        self._train_losses: list[float] = []
+        self._val_steps: list[float] = []
+        self._val_losses: list[float] = []
+        self._plot_dirty = False
+        self._stopping = False
+
+        self.worker = JobWorker(self)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_trained)
+        self.worker.failed.connect(self._on_train_failed)
+        self.worker.cancelled.connect(self._on_train_cancelled)
+        self.worker.running_changed.connect(self._on_training_changed)
+        self.sampler = JobWorker(self)
+        self.sampler.finished.connect(self._on_sampled)
+        self.sampler.failed.connect(self._on_sample_failed)
+        self.sampler.running_changed.connect(self._update_actions)
+
+        self._plot_timer = QTimer(self)
+        self._plot_timer.setInterval(100)  # redraw the curves at most ten times a second
+        self._plot_timer.timeout.connect(self._redraw_curves)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_controls())
+        splitter.addWidget(self._build_results())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(0, False)
+        splitter.setSizes([340, 940])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+        self._restore_settings()
+        self._update_actions()
+
+    # -- building: the control column ---------------------------------------------------------
+    def _build_controls(self) -> QWidget:
+        column = QWidget()
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.addWidget(self._build_corpus_box())
+        layout.addWidget(self._build_training_box())
+        layout.addWidget(self._build_model_box())
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(column.minimumSizeHint().width() + 6)
+        scroll.setMaximumWidth(400)
+        return scroll
+
+    def _build_corpus_box(self) -> QGroupBox:
+        box = QGroupBox("Corpus")
+        layout = QVBoxLayout(box)
+        self.corpus_label = QLabel("—")
+        self.corpus_label.setTextFormat(Qt.TextFormat.RichText)
+        self.corpus_label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open a UTF-8 text file of names, one per line (or drop it on the window).")
+        self.open_button.clicked.connect(self.open_corpus_dialog)
+        self.bundled_button = QPushButton("Dinosaurs")
+        self.bundled_button.setToolTip("Go back to the bundled list of dinosaur genus names.")
+        self.bundled_button.clicked.connect(self.load_bundled_corpus)
+        self.lowercase_check = QCheckBox("Lower-case")
+        self.lowercase_check.setChecked(True)
+        self.lowercase_check.setToolTip("Lower-case every name before training, as the course does.")
+        self.lowercase_check.toggled.connect(self._reload_corpus)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.bundled_button)
+        self.stats_label = QLabel(" ")
+        self.stats_label.setWordWrap(True)
+        self.stats_label.setStyleSheet("color: #444")
+        self.hist_plot = pg.PlotWidget()
+        self.hist_plot.setFixedHeight(100)
+        self.hist_plot.setMenuEnabled(False)
+        self.hist_plot.setMouseEnabled(x=False, y=False)
+        self.hist_plot.hideButtons()
+        item = self.hist_plot.getPlotItem()
+        item.showGrid(x=False, y=True, alpha=0.15)
+        item.setLabel("bottom", "name length")
+        item.getAxis("left").setWidth(34)
+        self.hist_bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush=PALETTE["sky"], pen=pg.mkPen(None))
+        item.addItem(self.hist_bars)
+        layout.addWidget(self.corpus_label)
+        layout.addLayout(buttons)
+        layout.addWidget(self.stats_label)
+        layout.addWidget(self.hist_plot)
+        layout.addWidget(self.lowercase_check)
+        return box
+
+    def _build_training_box(self) -> QGroupBox:
+        box = QGroupBox("Training")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.preset_combo = _combo(
+            PRESET_LABELS,
+            "Fast: tuned for the best held-out loss per second (LSTM, Adam, dropout, weight averaging).\n"
+            "Course: the notebook's procedure, step for step (RNN, 50 units, one name per step, SGD).",
         )
+        self.preset_combo.currentIndexChanged.connect(self._apply_preset)
+        self.cell_combo = _combo({"lstm": "LSTM", "rnn": "RNN"}, "The recurrent cell.")
+        self.hidden_spin = self._int_spin(1, 1024, "Hidden units n_a.")
+        self.batch_spin = self._int_spin(1, 1024, "Names per training step (padded to the longest, masked).")
+        self.batch_spin.setSuffix(" names")
+        self.steps_spin = self._int_spin(1, 10_000_000, "Training steps (at most: early stopping may end sooner).")
+        self.steps_spin.setSingleStep(1000)
+        self.lr_spin = QDoubleSpinBox()
+        self.lr_spin.setDecimals(4)
+        self.lr_spin.setRange(0.0001, 1.0)
+        self.lr_spin.setSingleStep(0.001)
+        self.lr_spin.setToolTip("Learning rate.")
+        self.optimizer_combo = _combo(OPTIMIZER_LABELS, "Adam adapts each weight's step; SGD is the course's.")
+        clip_row = QHBoxLayout()
+        self.clip_combo = _combo(
+            CLIP_LABELS,
+            "Gradient clipping. Global norm rescales the whole gradient (keeps its direction);\n"
+            "element-wise clips every entry into [−limit, limit], as the course does.",
+        )
+        self.clip_spin = QDoubleSpinBox()
+        self.clip_spin.setRange(0.1, 100.0)
+        self.clip_spin.setDecimals(1)
+        self.clip_spin.setToolTip("Clipping limit.")
+        self.clip_combo.currentIndexChanged.connect(
+            lambda: self.clip_spin.setEnabled(self.clip_combo.currentData() != "none")
+        )
+        clip_row.addWidget(self.clip_combo, 1)
+        clip_row.addWidget(self.clip_spin)
+        self.seed_spin = self._int_spin(0, 99_999, "Seed of the weights, the order of the names and the split.")
+        self.val_spin = QDoubleSpinBox()
+        self.val_spin.setRange(0.0, 0.5)
+        self.val_spin.setDecimals(2)
+        self.val_spin.setSingleStep(0.05)
+        self.val_spin.setValue(0.1)
+        self.val_spin.setToolTip("Share of the names held out to measure the validation loss.")
+        self.val_spin.valueChanged.connect(self._show_corpus_stats)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.cell_combo, 1)
+        model_row.addWidget(self.hidden_spin, 1)
+        self.hidden_spin.setSuffix(" units")
+        optimizer_row = QHBoxLayout()
+        optimizer_row.addWidget(self.optimizer_combo, 1)
+        optimizer_row.addWidget(self.lr_spin, 1)
+        self.lr_spin.setPrefix("lr ")
+        split_row = QHBoxLayout()
+        split_row.addWidget(self.seed_spin, 1)
+        split_row.addWidget(self.val_spin, 1)
+        self.seed_spin.setPrefix("seed ")
+        self.val_spin.setPrefix("held out ")
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("Cell", model_row)
+        form.addRow("Batch", self.batch_spin)
+        form.addRow("Steps", self.steps_spin)
+        form.addRow("Optimizer", optimizer_row)
+        form.addRow("Clipping", clip_row)
+        form.addRow("Data", split_row)
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.train_button.setMinimumHeight(30)
+        self.train_button.clicked.connect(self._on_train_clicked)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Idle")
+        self.progress_label = QLabel(" ")
+        self.progress_label.setStyleSheet("color: #555")
+        self.progress_label.setWordWrap(True)
+        form.addRow(self.train_button)
+        form.addRow(self.progress_bar)
+        form.addRow(self.progress_label)
+        return box
+
+    def _build_model_box(self) -> QGroupBox:
+        box = QGroupBox("Model")
+        layout = QVBoxLayout(box)
+        self.model_label = QLabel("No model yet: train one or load a saved one.")
+        self.model_label.setWordWrap(True)
+        self.model_label.setStyleSheet("color: #444")
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Save the model (weights, vocabulary and settings) to a .npz file.")
+        self.save_button.clicked.connect(self.save_model_dialog)
+        self.load_button = QPushButton("Load…")
+        self.load_button.setToolTip("Load a model saved earlier.")
+        self.load_button.clicked.connect(self.load_model_dialog)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.load_button)
+        layout.addWidget(self.model_label)
+        layout.addLayout(buttons)
+        return box
+
+    def _int_spin(self, low: int, high: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setGroupSeparatorShown(True)
+        spin.setToolTip(tip)
+        return spin
+
+    # -- building: results -----------------------------------------------------------------
+    def _build_results(self) -> QWidget:
+        self.loss_plot = make_plot("Loss per character", left="nats per character", bottom="training step")
+        item = self.loss_plot.getPlotItem()
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="mean")  # a 100,000-step run stays smooth
+        self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name="training (running mean)")
+        self.val_curve = item.plot(
+            [], [], pen=pen("orange", 2), symbol="o", symbolSize=5, symbolBrush=PALETTE["orange"],
+            symbolPen=None, name="validation (held-out names)",
+        )
+        self.best_line = pg.InfiniteLine(angle=0, pen=pen("orange", 1, dashed=True))
+        self.best_line.setVisible(False)
+        item.addItem(self.best_line)
+        self.plot_hint = pg.TextItem("Press Train to watch the model learn", color="#888888", anchor=(0.5, 0.5))
+        item.addItem(self.plot_hint)
+        self.plot_hint.setPos(0.5, 0.5)
+        item.setXRange(0, 1, padding=0)
+        item.setYRange(0, 1, padding=0)
+
+        during = QGroupBox("Sampled while training")
+        during_layout = QVBoxLayout(during)
+        self.training_samples = QListWidget()
+        self.training_samples.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.training_samples.setToolTip("Seven names sampled at intervals as the model learns (newest first).")
+        self.training_samples.setUniformItemSizes(True)
+        self.training_samples.addItem(self._hint_item("Names appear here as the model learns."))
+        during_layout.addWidget(self.training_samples)
+        during.setMinimumWidth(200)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.loss_plot)
+        top.addWidget(during)
+        top.setSizes([680, 260])
+        top.setChildrenCollapsible(False)
+
+        results = QSplitter(Qt.Orientation.Vertical)
+        results.addWidget(top)
+        results.addWidget(self._build_sampling_box())
+        results.setSizes([440, 360])
+        results.setChildrenCollapsible(False)
+        return results
+
+    def _build_sampling_box(self) -> QGroupBox:
+        box = QGroupBox("Invent names")
+        layout = QVBoxLayout(box)
+        controls = QHBoxLayout()
+        self.temp_slider = QSlider(Qt.Orientation.Horizontal)
+        self.temp_slider.setRange(10, 200)
+        self.temp_slider.setValue(100)
+        self.temp_slider.setSingleStep(5)
+        self.temp_slider.setPageStep(10)
+        self.temp_slider.setMinimumWidth(120)
+        self.temp_slider.setToolTip("Temperature: below 1 the model plays safe, above 1 it takes risks.")
+        self.temp_label = QLabel("1.00")
+        self.temp_label.setMinimumWidth(30)
+        self.temp_slider.valueChanged.connect(lambda v: self.temp_label.setText(f"{v / 100:.2f}"))
+        self.prefix_edit = QLineEdit()
+        self.prefix_edit.setPlaceholderText("start with…")
+        self.prefix_edit.setMaxLength(40)
+        self.prefix_edit.setToolTip("Optional prefix: every name starts with it (the model is primed with it).")
+        self.prefix_edit.setMaximumWidth(130)
+        self.prefix_edit.returnPressed.connect(self.generate)
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 5000)
+        self.count_spin.setValue(30)
+        self.count_spin.setToolTip("How many names.")
+        self.unique_check = QCheckBox("No repeats")
+        self.unique_check.setChecked(True)
+        self.unique_check.setToolTip("Draw until every name in the list is different.")
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setMinimumWidth(96)
+        self.generate_button.clicked.connect(self.generate)
+        for widget in (QLabel("Temperature"), self.temp_slider, self.temp_label, QLabel("Prefix"),
+                       self.prefix_edit, QLabel("Count"), self.count_spin, self.unique_check):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(self.generate_button)
+
+        self.sample_list = QListWidget()
+        self.sample_list.setViewMode(QListWidget.ViewMode.ListMode)
+        self.sample_list.setFlow(QListWidget.Flow.TopToBottom)
+        self.sample_list.setWrapping(True)
+        self.sample_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.sample_list.setUniformItemSizes(True)
+        self.sample_list.setGridSize(QSize(self.sample_list.fontMetrics().horizontalAdvance("m" * 16) + 16,
+                                           self.sample_list.fontMetrics().height() + 8))
+        self.sample_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.sample_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        footer = QHBoxLayout()
+        self.sample_summary = QLabel("Train a model, or load a saved one, to invent names.")
+        self.sample_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the selected names (all when none is selected), one per line.")
+        self.copy_button.clicked.connect(self.copy_names)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the names to a text file, one per line.")
+        self.export_button.clicked.connect(self.export_names_dialog)
+        footer.addWidget(self.sample_summary, 1)
+        footer.addWidget(self.copy_button)
+        footer.addWidget(self.export_button)
+
+        layout.addLayout(controls)
+        layout.addWidget(self.sample_list, 1)
+        layout.addLayout(footer)
+        return box
+
+    # -- settings ----------------------------------------------------------------------------
+    def _apply_preset(self) -> None:
+        config = PRESETS[self.preset_combo.currentData()]
+        _select(self.cell_combo, config.cell)
+        self.hidden_spin.setValue(config.hidden)
+        self.batch_spin.setValue(config.batch)
+        self.steps_spin.setValue(config.steps)
+        self.lr_spin.setValue(config.lr)
+        _select(self.optimizer_combo, config.optimizer)
+        _select(self.clip_combo, config.clip_mode)
+        self.clip_spin.setValue(config.clip)
+
+    def training_config(self):
+        """The settings shown, as a TrainConfig (the preset plus the values in the controls)."""
+        return preset_config(
+            self.preset_combo.currentData(),
+            cell=self.cell_combo.currentData(),
+            hidden=self.hidden_spin.value(),
+            batch=self.batch_spin.value(),
+            steps=self.steps_spin.value(),
+            lr=self.lr_spin.value(),
+            optimizer=self.optimizer_combo.currentData(),
+            clip_mode=self.clip_combo.currentData(),
+            clip=self.clip_spin.value(),
+            seed=self.seed_spin.value(),
+            val_split=round(self.val_spin.value(), 4),
+            lowercase=self.lowercase_check.isChecked(),
+        )
+
+    def _restore_settings(self) -> None:
+        settings = app_settings()
+        with QSignalBlocker(self.lowercase_check):
+            self.lowercase_check.setChecked(settings.value("names/lowercase", True, type=bool))
+        _select(self.preset_combo, settings.value("names/preset", "fast", type=str))
+        self._apply_preset()
+        saved = settings.value("names/training")
+        if isinstance(saved, dict):
+            try:
+                _select(self.cell_combo, str(saved["cell"]))
+                self.hidden_spin.setValue(int(saved["hidden"]))
+                self.batch_spin.setValue(int(saved["batch"]))
+                self.steps_spin.setValue(int(saved["steps"]))
+                self.lr_spin.setValue(float(saved["lr"]))
+                _select(self.optimizer_combo, str(saved["optimizer"]))
+                _select(self.clip_combo, str(saved["clip_mode"]))
+                self.clip_spin.setValue(float(saved["clip"]))
+                self.seed_spin.setValue(int(saved["seed"]))
+                self.val_spin.setValue(float(saved["val_split"]))
+            except (KeyError, TypeError, ValueError):
+                self._apply_preset()
+        self.temp_slider.setValue(settings.value("names/temperature", 100, type=int))
+        self.count_spin.setValue(settings.value("names/count", 30, type=int))
+        corpus = settings.value("names/corpus", "", type=str)
+        if not (corpus and Path(corpus).is_file() and self._load_corpus(corpus, quiet=True)):
+            self.load_bundled_corpus()
+
+    def save_state(self) -> None:
+        """Remember the settings (the main window calls this when it closes)."""
+        settings = app_settings()
+        settings.setValue("names/preset", self.preset_combo.currentData())
+        settings.setValue("names/lowercase", self.lowercase_check.isChecked())
+        settings.setValue("names/temperature", self.temp_slider.value())
+        settings.setValue("names/count", self.count_spin.value())
+        settings.setValue(
+            "names/training",
+            {
+                "cell": self.cell_combo.currentData(), "hidden": self.hidden_spin.value(),
+                "batch": self.batch_spin.value(), "steps": self.steps_spin.value(), "lr": self.lr_spin.value(),
+                "optimizer": self.optimizer_combo.currentData(), "clip_mode": self.clip_combo.currentData(),
+                "clip": self.clip_spin.value(), "seed": self.seed_spin.value(), "val_split": self.val_spin.value(),
+            },
+        )
+        bundled = str(resource_path("names", "dinosaurs.txt"))
+        source = self.corpus.source if self.corpus is not None else ""
+        settings.setValue("names/corpus", "" if source == bundled else source)
+
+    # -- corpus ------------------------------------------------------------------------------
+    def open_path(self, path: str) -> None:
+        """File > Open and drops: a model (.npz) or a list of names."""
+        if Path(path).suffix.lower() == ".npz":
+            self.load_model_from(path)
+        else:
+            self._load_corpus(path)
+
+    def open_corpus_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a list of names", last_folder(self.open_key),
+                                              "Name lists (*.txt *.csv *.lst *.tsv);;All files (*)")
+        if path:
+            remember_folder(self.open_key, path)
+            self._load_corpus(path)
+
+    def load_bundled_corpus(self) -> None:
+        path = resource_path("names", "dinosaurs.txt")
+        if not path.exists():
+            self.corpus = None
+            self.corpus_label.setText("<b>No corpus</b>")
+            self.stats_label.setText("The bundled dinosaur list is missing from this installation; open a list.")
+            self._update_actions()
+            return
+        self._load_corpus(str(path))
+
+    def _reload_corpus(self) -> None:
+        if self.corpus is not None:
+            self._load_corpus(self.corpus.source)
+
+    def _load_corpus(self, path: str, quiet: bool = False) -> bool:
+        try:
+            corpus = load_corpus(path, lowercase=self.lowercase_check.isChecked())
+        except CorpusError as exc:
+            if not quiet:
+                QMessageBox.warning(self, "Cannot use this list of names", str(exc))
+            return False
+        self.corpus = corpus
+        bundled = Path(path) == resource_path("names", "dinosaurs.txt")
+        name = "Dinosaurs (bundled)" if bundled else Path(path).name
+        self.corpus_label.setText(f"<b>{name}</b>")
+        self.corpus_label.setToolTip(str(path))
+        self._show_corpus_stats()
+        self._status(f"Corpus: {name}: {corpus.describe()}")
+        self._update_actions()
+        return True
+
+    def _show_corpus_stats(self) -> None:
+        corpus = self.corpus
+        if corpus is None:
+            return
+        lengths = [len(n) for n in corpus.names]
+        n_val = len(split_names(corpus.names, round(self.val_spin.value(), 4), 0)[1]) if len(corpus.names) > 1 else 0
+        alphabet = corpus.alphabet
+        shown = alphabet if len(alphabet) <= 40 else alphabet[:40] + "…"
+        lines = [
+            f"{len(corpus.names):,} names ({corpus.unique_names:,} distinct), {n_val:,} held out",
+            f"{len(alphabet)} characters: {shown.replace(' ', '␣')}",
+            f"length {min(lengths)}–{max(lengths)}, mean {np.mean(lengths):.1f}",
+        ]
+        if corpus.skipped_long:
+            lines.append(f"{corpus.skipped_long:,} over-long lines skipped")
+        self.stats_label.setText("\n".join(lines))
+        hist = corpus.length_histogram()
+        self.hist_bars.setOpts(x=list(hist), height=list(hist.values()), width=0.8)
+        self.hist_plot.getPlotItem().setXRange(min(hist) - 0.8, max(hist) + 0.8, padding=0)
+        self.hist_plot.getPlotItem().setYRange(0, max(hist.values()) * 1.08, padding=0)
+
+    # -- training ------------------------------------------------------------------------------
+    def _on_train_clicked(self) -> None:
+        if self.worker.is_running():
+            if self._control is not None:
+                self._control.request_stop()  # ends after the current step, keeping the model
+            self._stopping = True
+            self._update_actions()
+            return
+        self.start_training()
+
+    def start_training(self) -> None:
+        if self.corpus is None or self.worker.is_running():
+            return
+        try:
+            config = self.training_config()
+        except ValueError as exc:
+            QMessageBox.warning(self, "Cannot train with these settings", str(exc))
+            return
+        train, val = split_names(self.corpus.names, config.val_split, config.seed)
+        control = TrainControl()
+        self._control = control
+        self._train_config = config
+        self._train_names = train
+        self._train_corpus = self.corpus
+        self._clear_curves()
+        self.training_samples.clear()
+        self._train_started = time.monotonic()
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Starting…")
+        self.progress_label.setText(f"{config.cell.upper()} · {len(train):,} names, {len(val):,} held out")
+        self.worker.start(lambda: train_job(train, val, config, control=control))
+
+    def _clear_curves(self) -> None:
+        self._train_steps.clear()
+        self._train_losses.clear()
+        self._val_steps.clear()
+        self._val_losses.clear()
+        self.train_curve.setData([], [])
+        self.val_curve.setData([], [])
+        self.best_line.setVisible(False)
+        self.plot_hint.setVisible(False)
+        self.loss_plot.getPlotItem().enableAutoRange()
+
+    def _on_progress(self, event: Progress) -> None:
+        metrics = event.metrics
+        if "train_loss" in metrics:
+            # Each event averages the last ~50 ms of steps; a short running mean calms the curve.
+            value = metrics["train_loss"]
+            if self._train_losses:
+                value = 0.8 * self._train_losses[-1] + 0.2 * value
+            self._train_steps.append(event.step)
+            self._train_losses.append(value)
+            self._plot_dirty = True
+        if "val_loss" in metrics:
+            self._val_steps.append(event.step)
+            self._val_losses.append(metrics["val_loss"])
+            self._plot_dirty = True
+        if event.payload and "samples" in event.payload:
+            self._add_training_samples(event.step, metrics.get("best_val_loss"), event.payload["samples"])
+        fraction = event.fraction or 0.0
+        self.progress_bar.setValue(int(1000 * fraction))
+        elapsed = time.monotonic() - self._train_started
+        eta = f" · ≤ {_fmt_duration(elapsed * (1 - fraction) / fraction)} left" if fraction > 0.002 else ""
+        self.progress_bar.setFormat(f"step {event.step:,} of {event.total:,}{eta}")
+        details = []
+        if "train_loss" in metrics:
+            details.append(f"train {metrics['train_loss']:.3f}")
+        if self._val_losses:
+            details.append(f"best val {min(self._val_losses):.3f} nats/char")
+        if "smooth_loss" in metrics and self._train_config.preset == "course":
+            details.append(f"smoothed loss {metrics['smooth_loss']:.2f}")
+        if details:
+            self.progress_label.setText(" · ".join(details) + f" · {_fmt_duration(elapsed)}")
+        elif event.message:
+            self.progress_label.setText(event.message)
+
+    def _redraw_curves(self) -> None:
+        if not self._plot_dirty:
+            return
+        self._plot_dirty = False
+        self.train_curve.setData(np.asarray(self._train_steps), np.asarray(self._train_losses))
+        if self._val_steps:
+            self.val_curve.setData(np.asarray(self._val_steps), np.asarray(self._val_losses))
+            self.best_line.setValue(min(self._val_losses))
+            self.best_line.setVisible(True)
+
+    def _add_training_samples(self, step: int, best: float | None, samples) -> None:
+        header = QListWidgetItem(f"step {step:,}" + (f" · best val {best:.3f}" if best is not None else ""))
+        font = header.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        header.setFont(font)
+        header.setForeground(QBrush(QColor(PALETTE["blue"])))
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        items = [header] + [self._name_item(s.name, s.new, indent=True) for s in samples]
+        for row, item in enumerate(items):
+            self.training_samples.insertItem(row, item)
+        while self.training_samples.count() > MAX_TRAINING_SAMPLES:
+            self.training_samples.takeItem(self.training_samples.count() - 1)
+
+    def _hint_item(self, text: str) -> QListWidgetItem:
+        item = QListWidgetItem(text)
+        item.setForeground(QBrush(QColor(KNOWN_COLOUR)))
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        return item
+
+    def _name_item(self, name: str, new: bool, indent: bool = False) -> QListWidgetItem:
+        item = QListWidgetItem(("   " if indent else "") + (name or "∅"))
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        if new:
+            item.setForeground(QBrush(QColor(NEW_COLOUR)))
+            item.setToolTip("New: not one of the training names")
+        else:
+            font = item.font()
+            font.setItalic(True)
+            item.setFont(font)
+            item.setForeground(QBrush(QColor(KNOWN_COLOUR)))
+            item.setToolTip("Known: already in the training names")
+        return item
+
+    def _on_trained(self, result: TrainResult) -> None:
+        self._redraw_curves()
+        config = self._train_config
+        metadata = {
+            "train_loss": result.train_loss, "val_loss": result.val_loss, "steps": result.steps,
+            "best_step": result.best_step, "seconds": round(result.seconds, 3),
+            "corpus": {"source": str(self._train_corpus.source), "names": len(self._train_corpus.names)},
+            "hyperparameters": asdict(config),
+        }
+        self.saved = SavedModel(result.model, result.vocab, config.lowercase, frozenset(self._train_names), metadata)
+        val = "—" if result.val_loss is None else f"{result.val_loss:.3f}"
+        reasons = {"steps": "all steps done", "early stopping": "early stopping", "stopped": "stopped",
+                   "time limit": "time limit"}
+        self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(f"Done: {result.steps:,} steps in {_fmt_duration(result.seconds)}")
+        self.progress_label.setText(
+            f"{reasons.get(result.reason, result.reason)}; kept step {result.best_step:,}: "
+            f"validation {val} nats/char"
+        )
+        self._show_model_info()
+        self._status(f"Training finished ({reasons.get(result.reason, result.reason)}): validation loss {val} "
+                     f"nats per character after {result.steps:,} steps.")
+        self._update_actions()
+        self.generate()
+
+    def _on_train_failed(self, message: str, _trace: str) -> None:
+        self.progress_bar.setFormat("Failed")
+        self.progress_label.setText(message)
+        QMessageBox.warning(self, "Training failed", message)
+
+    def _on_train_cancelled(self) -> None:
+        self.progress_bar.setFormat("Cancelled")
+
+    def _on_training_changed(self, running: bool) -> None:
+        if running:
+            self._plot_timer.start()
+        else:
+            self._plot_timer.stop()
+            self._redraw_curves()
+        self._update_actions()
+
+    # -- model ---------------------------------------------------------------------------------
+    def _show_model_info(self) -> None:
+        saved = self.saved
+        if saved is None:
+            self.model_label.setText("No model yet: train one or load a saved one.")
+            return
+        meta = saved.metadata
+        parts = [f"<b>{saved.model.cell.upper()}</b>, {saved.model.hidden} units, {saved.vocab.size} symbols"]
+        if meta.get("steps"):
+            parts.append(f"{int(meta['steps']):,} steps")
+        if meta.get("val_loss") is not None:
+            parts.append(f"validation {float(meta['val_loss']):.3f} nats/char")
+        source = (meta.get("corpus") or {}).get("source")
+        text = ", ".join(parts)
+        if source:
+            text += f"<br>trained on {Path(source).name}"
+        self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        self.model_label.setText(text)
+
+    def save_model_dialog(self) -> None:
+        if self.saved is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the model", str(Path(last_folder(self.open_key)) /
+                                              "names-model.npz"), "Names models (*.npz)")
+        if path:
+            remember_folder(self.open_key, path)
+            self.save_model_to(path)
+
+    def save_model_to(self, path: str) -> bool:
+        saved = self.saved
+        if saved is None:
+            return False
+        path = Path(path)
+        if path.suffix.lower() != ".npz":
+            path = path.with_name(path.name + ".npz")
+        meta = dict(saved.metadata)
+        meta.pop("hyperparameters", None)
+        try:
+            save_model(path, saved.model, saved.vocab, lowercase=saved.lowercase, known_names=saved.known_names,
+                       config=None, extra={"hyperparameters": saved.hyperparameters, **meta})
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot save the model", f"{path}: {exc}")
+            return False
+        self._status(f"Model saved to {path}")
+        return True
+
+    def load_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a model", last_folder(self.open_key), "Names models (*.npz)")
+        if path:
+            remember_folder(self.open_key, path)
+            self.load_model_from(path)
+
+    def load_model_from(self, path: str) -> bool:
+        try:
+            saved = load_model(path)
+        except ModelFileError as exc:
+            QMessageBox.warning(self, "Cannot load the model", str(exc))
+            return False
+        self.saved = saved
+        self._show_model_info()
+        self._status(f"Model loaded from {path}")
+        self._update_actions()
+        self.generate()
+        return True
+
+    # -- sampling -------------------------------------------------------------------------------
+    def generate(self) -> None:
+        saved = self.saved
+        if saved is None or self.sampler.is_running():
+            return
+        model, vocab, known, lowercase = saved.model, saved.vocab, saved.known_names, saved.lowercase
+        n, temperature = self.count_spin.value(), self.temp_slider.value() / 100
+        prefix, unique = self.prefix_edit.text().strip(), self.unique_check.isChecked()
+
+        def job():
+            yield Progress(0, 1, "sampling")
+            return sample_names(model, vocab, n, temperature=temperature, prefix=prefix, known=known,
+                                unique=unique, lowercase=lowercase)
+
+        self.sampler.start(job)
+
+    def _on_sampled(self, names) -> None:
+        self.sample_list.clear()
+        for s in names:
+            self.sample_list.addItem(self._name_item(s.name, s.new))
+        new = sum(s.new for s in names)
+        self.sample_summary.setText(
+            f"{len(names)} names: <b>{new} new</b>, <span style='color:{KNOWN_COLOUR}'><i>{len(names) - new} "
+            f"known</i></span> (already in the training names)"
+        )
+        self._update_actions()
+
+    def _on_sample_failed(self, message: str, _trace: str) -> None:
+        QMessageBox.warning(self, "Cannot generate names", message)
+
+    def sampled_names(self, selected_only: bool = False) -> list[str]:
+        items = self.sample_list.selectedItems() if selected_only else []
+        if not items:
+            items = [self.sample_list.item(i) for i in range(self.sample_list.count())]
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items]
+
+    def copy_names(self) -> None:
+        names = self.sampled_names(selected_only=True)
+        if names:
+            QGuiApplication.clipboard().setText("\n".join(names) + "\n")
+            self._status(f"Copied {len(names)} name{'s' if len(names) != 1 else ''}")
+
+    def export_names_dialog(self) -> None:
+        if not self.sample_list.count():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export names", str(Path(last_folder(self.open_key)) /
+                                              "names.txt"), "Text files (*.txt);;All files (*)")
+        if path:
+            remember_folder(self.open_key, path)
+            self.export_names_to(path)
+
+    def export_names_to(self, path: str) -> bool:
+        try:
+            write_text_atomic(path, "\n".join(self.sampled_names()) + "\n")
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot export the names", f"{path}: {exc.strerror or exc}")
+            return False
+        self._status(f"Exported {self.sample_list.count()} names to {path}")
+        return True
+
+    # -- state of the buttons --------------------------------------------------------------------
+    def _update_actions(self, *_args) -> None:
+        training = self.worker.is_running()
+        if not training:
+            self._stopping = False
+        self.train_button.setEnabled((self.corpus is not None or training) and not self._stopping)
+        self.train_button.setText("Stopping…" if self._stopping else "Stop" if training else "Train")
+        for widget in (self.open_button, self.bundled_button, self.lowercase_check, self.preset_combo,
+                       self.cell_combo, self.hidden_spin, self.batch_spin, self.steps_spin, self.lr_spin,
+                       self.optimizer_combo, self.clip_combo, self.seed_spin, self.val_spin, self.load_button):
+            widget.setEnabled(not training)
+        self.clip_spin.setEnabled(not training and self.clip_combo.currentData() != "none")
+        has_model = self.saved is not None
+        self.save_button.setEnabled(has_model and not training)
+        self.generate_button.setEnabled(has_model and not self.sampler.is_running())
+        has_names = self.sample_list.count() > 0
+        self.copy_button.setEnabled(has_names)
+        self.export_button.setEnabled(has_names)
+
+    def _status(self, message: str) -> None:
+        window = self.window()
+        if window is not self and hasattr(window, "statusBar"):
+            window.statusBar().showMessage(message, 10_000)
+
+
