@@ -52,6 +52,9 @@ started=$SECONDS
 tar -xzf "$archive" -C "$work"
 app="$work/sequence-studio/sequence-studio"
 [ -x "$app" ] || fail "the archive has no executable sequence-studio/sequence-studio"
+# --version and Help > About read the version from the package metadata, which must be in the bundle.
+[ -f "$work/sequence-studio/_internal/sequence_studio-$version.dist-info/METADATA" ] ||
+  fail "the bundle lacks the package metadata sequence_studio-$version.dist-info"
 say "smoke test of $(basename "$archive") in $work (unpacked in $((SECONDS - started)) s)"
 
 # run NAME ARGS...: run the app from $work/run in a clean environment; output goes to $work/NAME.out/.err

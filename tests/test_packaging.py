@@ -286,3 +286,63 @@ def test_icon_pngs_match_the_svg(qapp, size):
     assert sum(diffs) / len(diffs) < 1.0
     corner, centre = committed.pixelColor(0, 0), committed.pixelColor(size // 2, size // 2)
     assert corner.alpha() == 0 and centre.alpha() == 255  # a rounded tile on a transparent ground
+
+
+# -- the smoke test's own logic, on a fake app ------------------------------------------------------------------------
+
+FAKE_APP = r"""#!/bin/bash
+here="$(cd "$(dirname "$0")" && pwd)"
+case "$1" in
+  --version) echo "Sequence Studio 9.9.9" ;;
+  --help) printf 'usage: sequence-studio\n\npositional arguments:\n  <command>\n%s' "$(cat "$here/commands")" ;;
+  --screenshot) cp "$here/shot.png" "$2" && echo "$2" ;;
+  jazz)
+    case "$2 ${3:-}" in
+      "--help ") printf '    train     learn\n    generate  improvise\n' ;;
+      "train --help") echo "  --out MODEL_DIR" ;;
+      "train "*) echo "jazz training broke" >&2; exit 3 ;;
+    esac ;;
+  *) echo "unknown: $*" >&2; exit 2 ;;
+esac
+"""
+
+
+def fake_archive(tmp_path: Path, commands: str) -> Path:
+    """A dist archive whose 'app' is a shell script answering like sequence-studio."""
+    from PySide6.QtGui import QColor, QImage
+
+    folder = tmp_path / "sequence-studio"
+    (folder / "_internal" / "sequence_studio-9.9.9.dist-info").mkdir(parents=True)
+    (folder / "_internal" / "sequence_studio-9.9.9.dist-info" / "METADATA").write_text("Version: 9.9.9\n")
+    (folder / "sequence-studio").write_text(FAKE_APP)
+    (folder / "sequence-studio").chmod(0o755)
+    (folder / "commands").write_text(commands)
+    image = QImage(1280, 820, QImage.Format.Format_RGB32)
+    for y in range(820):  # stripes, so that the PNG is not trivially small
+        for x in range(0, 1280, 7):
+            image.setPixelColor(x, y, QColor((x * 7 + y * 13) % 256, (x * y) % 256, (y * 5) % 256))
+    assert image.save(str(folder / "shot.png"))
+    archive = tmp_path / "sequence-studio-9.9.9-linux-x86_64.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(folder, arcname="sequence-studio")
+    return archive
+
+
+def run_smoke(archive: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(PACKAGING / "smoke_test.sh"), str(archive)], capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ, TMPDIR=str(archive.parent)))
+
+
+def test_smoke_test_skips_commands_the_app_does_not_have(qapp, tmp_path):
+    result = run_smoke(fake_archive(tmp_path, commands=""))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "skip doctor" in result.stdout and "skip names train" in result.stdout
+    assert "skip jazz train and generate" in result.stdout
+    assert result.stdout.count("1280x820") == 3
+
+
+def test_smoke_test_fails_loudly_when_a_present_command_fails(qapp, tmp_path):
+    result = run_smoke(fake_archive(tmp_path, commands="    jazz      improvise\n"))
+    assert result.returncode == 1
+    assert "SMOKE TEST FAILED: 'sequence-studio jazz train --epochs 2 --json --out" in result.stderr
+    assert "exited with status 3" in result.stderr and "jazz training broke" in result.stderr
