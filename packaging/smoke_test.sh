@@ -75,18 +75,22 @@ run() {
   say "  ok  sequence-studio $*  ($((SECONDS - t0)) s)"
 }
 
-# json_check NAME PYTHON-EXPRESSION: the last stdout line of step NAME is a JSON object `d` for which the
-# expression is true.
+# json_check NAME PYTHON-EXPRESSION: the stdout of step NAME ends with a JSON line (or is one JSON document) `d`
+# for which the expression is true.
 json_check() {
   "$checker" - "$work/$1.out" "$2" <<'EOF' || fail "step $1: its JSON output does not satisfy: $2"
 import json, math, sys
-lines = [line for line in open(sys.argv[1], encoding="utf-8").read().splitlines() if line.strip()]
+text = open(sys.argv[1], encoding="utf-8").read()
+lines = [line for line in text.splitlines() if line.strip()]
 if not lines:
     sys.exit("no output")
-d = json.loads(lines[-1])
+try:
+    d = json.loads(lines[-1])
+except ValueError:
+    d = json.loads(text)
 ok = eval(sys.argv[2], {"math": math, "d": d})
 if not ok:
-    print(f"JSON was: {lines[-1][:2000]}", file=sys.stderr)
+    print(f"JSON was: {text[-2000:]}", file=sys.stderr)
 sys.exit(0 if ok else 1)
 EOF
 }
@@ -130,6 +134,14 @@ if has_command help doctor; then
   "$checker" -c 'import json,sys; [print("      %-10s %s" % (c["name"], c["detail"])) for c in json.loads(open(sys.argv[1]).read().splitlines()[-1])["checks"]]' "$work/doctor.out"
 else
   say "  skip doctor (not in this build)"
+fi
+
+# --- gradients: the course's backward functions against centred differences and TensorFlow autodiff -------------
+if has_command help gradcheck; then
+  run gradcheck gradcheck --json
+  json_check gradcheck 'd["ok"] is True and d["tf_status"] == "checked"'
+else
+  say "  skip gradcheck (not in this build)"
 fi
 
 # --- names: train on the bundled corpus, then sample -------------------------------------------------------------
