@@ -17,7 +17,7 @@ from engine.jazz.midi_read import Note
 def walk(path):
     """Everything the tests assert, gathered with mido alone."""
     mid = mido.MidiFile(path)
-    info = {"type": mid.type, "tpb": mid.ticks_per_beat, "tracks": []}
+    info = {"type": mid.type, "tpb": mid.ticks_per_beat, "tracks": [], "seconds": mid.length}
     for track in mid.tracks:
         tick, sounding, problems = 0, defaultdict(int), []
         t = {"name": track.name, "channels": set(), "programs": [], "meta0": {}, "ons": [], "last": track[-1].type}
@@ -38,6 +38,7 @@ def walk(path):
                 sounding[(msg.channel, msg.note)] -= 1
         t["unclosed"] = sum(sounding.values())
         t["problems"] = problems
+        t["ticks"] = tick  # the sum of the delta times: where the track ends
         info["tracks"].append(t)
     return info
 
@@ -86,6 +87,21 @@ def test_export_defaults(tmp_path):
     assert check_midi(path).ok
 
 
+def assert_ends_with_the_last_measure(info, improv, bpm):
+    """Every track ends exactly at the end of the last measure: no empty beat a DAW would show."""
+    num, den = improv.time_signature
+    ticks_per_measure = info["tpb"] * num * 4 // den
+    assert [t["ticks"] for t in info["tracks"]] == [improv.measures * ticks_per_measure] * len(info["tracks"])
+    assert info["seconds"] == pytest.approx(improv.measures * num * 4 / den * 60 / bpm, rel=1e-5)  # whole µs/beat
+
+
+@pytest.mark.parametrize(("meter", "bpm"), [((4, 4), 120.0), ((3, 4), 96.0), ((6, 8), 144.5), ((5, 4), 60.0)])
+def test_export_is_exactly_the_measures_long(tmp_path, meter, bpm):
+    improv = improvisation(time_signature=meter)  # the melody rests at the end of every measure
+    path = export_midi(improv, tmp_path / "len.mid", ExportOptions(tempo=bpm))
+    assert_ends_with_the_last_measure(walk(path), improv, bpm)
+
+
 def test_export_user_choices_and_other_meters(tmp_path):
     improv = improvisation(time_signature=(6, 8), chords="Bb7 Eb7", tempo=90.0)
     options = ExportOptions(
@@ -101,6 +117,8 @@ def test_export_user_choices_and_other_meters(tmp_path):
     assert (melody["name"], chords["name"]) == ("Vibes", "Rhodes")
     assert melody["channels"] == {2} and chords["channels"] == {5}
     assert {p for _, _, p in melody["programs"]} == {11} and {p for _, _, p in chords["programs"]} == {4}
+    # two chords under a four-measure melody: the piece lasts to the end of the melody's last measure
+    assert [t["ticks"] for t in info["tracks"]] == [4 * 3 * info["tpb"]] * 3
 
 
 def test_key_is_estimated_when_unknown(tmp_path):
@@ -133,6 +151,7 @@ def test_generated_variations_export_cleanly(tmp_path):
         assert mido.tempo2bpm(conductor["meta0"]["set_tempo"].tempo) == pytest.approx(132.0, abs=0.01)
         assert conductor["meta0"]["key_signature"].key == "F"
         assert len(melody["ons"]) == len(improv.melody)
+        assert_ends_with_the_last_measure(info, improv, 132.0)
         for t in info["tracks"]:
             assert t["last"] == "end_of_track" and t["unclosed"] == 0 and t["problems"] == []
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp files left

@@ -62,6 +62,7 @@ def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: in
     programs = {}
     for track in mid.tracks:
         assert track[-1].type == "end_of_track"
+        assert sum(msg.time for msg in track) == measures * 4 * mid.ticks_per_beat  # no empty beat at the end
         sounding = {}
         for msg in track:
             if msg.type == "program_change":

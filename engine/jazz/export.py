@@ -3,7 +3,8 @@
 The file has a conductor track with the tempo, time signature and key
 signature at time 0, then a named melody track and a named chord track, each
 on its own channel with its own General MIDI program. music21 closes every
-note and ends every track; :func:`check_midi` reads the result back with
+note; every track ends exactly at the end of the last measure (not a beat
+later, as music21 would); :func:`check_midi` reads the result back with
 mido and lists anything that is not so. The file is written beside its
 target and renamed into place only after it passes the check.
 """
@@ -150,6 +151,30 @@ def _part(notes: list[Note], name: str, program: int, channel: int, chords: bool
     return part
 
 
+def _end_tracks_at_last_measure(midi_file, measures: int, measure_ticks: int) -> None:
+    """End every track at the end of the last measure: ``measures`` measures of ``measure_ticks``.
+
+    music21 ends each track a beat after its last event, which a DAW shows as an
+    empty beat after the piece (and the conductor track a beat after time 0). Only
+    the delta time before END_OF_TRACK changes. Notes past the last chord (a
+    melody longer than its chords) extend the piece to the end of their measure.
+    """
+    from music21.midi import DeltaTime, MetaEvents
+
+    ends = []  # per track: (the delta time before END_OF_TRACK, the tick of the last other event)
+    for track in midi_file.tracks:
+        events = track.events
+        end = next(i for i, e in enumerate(events) if getattr(e, "type", None) == MetaEvents.END_OF_TRACK)
+        gap = events[end - 1]
+        if not isinstance(gap, DeltaTime):  # music21 writes a delta time before every event
+            raise JazzError("The MIDI file could not be written cleanly: a track has no delta time at its end.")
+        ends.append((gap, sum(e.time for e in events[: end - 1] if isinstance(e, DeltaTime))))
+    last_event = max((tick for _, tick in ends), default=0)
+    ticks = max(measures, -(-last_event // measure_ticks)) * measure_ticks
+    for gap, tick in ends:
+        gap.time = ticks - tick
+
+
 def export_midi(improvisation: Improvisation, path: str | os.PathLike, options: ExportOptions | None = None) -> Path:
     """Write ``improvisation`` to ``path`` as a type 1 MIDI file; returns the path.
 
@@ -177,6 +202,8 @@ def export_midi(improvisation: Improvisation, path: str | os.PathLike, options: 
     score.insert(0, chords)
 
     midi_file = midi.translate.streamToMidiFile(score)
+    measure_ticks = round(improvisation.measure_length * midi_file.ticksPerQuarterNote)
+    _end_tracks_at_last_measure(midi_file, improvisation.measures, measure_ticks)
     with atomic_path(path, suffix=".mid") as tmp:
         midi_file.open(str(tmp), "wb")
         try:
