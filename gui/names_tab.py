@@ -202,7 +202,7 @@ class NamesTab(QWidget):
         self.cell_combo = _combo({"lstm": "LSTM", "rnn": "RNN"}, "The recurrent cell.")
         self.hidden_spin = self._int_spin(1, 1024, "Hidden units n_a.")
         self.batch_spin = self._int_spin(1, 1024, "Names per training step (padded to the longest, masked).")
-        self.batch_spin.setSuffix(" names")
+        self.batch_spin.valueChanged.connect(lambda v: self.batch_spin.setSuffix(" name" if v == 1 else " names"))
         self.steps_spin = self._int_spin(1, 10_000_000, "Training steps (at most: early stopping may end sooner).")
         self.steps_spin.setSingleStep(1000)
         self.lr_spin = QDoubleSpinBox()
@@ -579,6 +579,7 @@ class NamesTab(QWidget):
         self.progress_bar.setFormat("Starting…")
         self.progress_label.setText(f"{config.cell.upper()} · {len(train):,} names, {len(val):,} held out")
         self.worker.start(lambda: train_job(train, val, config, control=control))
+        self._status(f"Training the {PRESET_LABELS[config.preset].split(' ')[0]} preset on {len(train):,} names…")
 
     def _clear_curves(self) -> None:
         self._train_steps.clear()
@@ -682,10 +683,10 @@ class NamesTab(QWidget):
                    "time limit": "time limit"}
         self.progress_bar.setValue(1000)
         self.progress_bar.setFormat(f"Done: {result.steps:,} steps in {_fmt_duration(result.seconds)}")
-        self.progress_label.setText(
-            f"{reasons.get(result.reason, result.reason)}; kept step {result.best_step:,}: "
-            f"validation {val} nats/char"
-        )
+        text = f"{reasons.get(result.reason, result.reason)}; kept step {result.best_step:,}: validation {val} nats/char"
+        if config.preset == "course" and result.history.get("smooth_loss"):
+            text += f"; the course's smoothed loss {result.history['smooth_loss'][-1]:.2f}"
+        self.progress_label.setText(text)
         self._show_model_info()
         self._status(f"Training finished ({reasons.get(result.reason, result.reason)}): validation loss {val} "
                      f"nats per character after {result.steps:,} steps.")

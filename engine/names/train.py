@@ -34,7 +34,7 @@ import math
 import threading
 import time
 from collections.abc import Generator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -77,7 +77,6 @@ class TrainConfig:
     eval_every           -- steps between validation scores (more for large validation sets, so
                             scoring never takes more than a small share of the time)
     patience             -- validation scores without improvement before stopping (0: never)
-    lr_decay             -- multiply the rate by this when the validation loss stalls (1: never)
     average              -- keep a running average of the weights with this decay per step and
                             score and keep *it* (0: off); averaged weights generalise better
     dropout              -- share of hidden units silenced on their way to the output, while training
@@ -106,7 +105,6 @@ class TrainConfig:
     dtype: str = "float32"
     eval_every: int = 50
     patience: int = 40
-    lr_decay: float = 1.0
     average: float = 0.0
     dropout: float = 0.0
     weight_decay: float = 0.0
@@ -133,7 +131,6 @@ class TrainConfig:
             (self.dtype in ("float32", "float64"), "dtype must be float32 or float64"),
             (self.eval_every >= 1, "evaluate at least every so many steps (>= 1)"),
             (self.patience >= 0, "patience must not be negative"),
-            (0 < self.lr_decay <= 1, "lr_decay must be in (0, 1]"),
             (0 <= self.dropout < 1, "dropout must be in [0, 1)"),
             (0 <= self.average < 1, "the averaging decay must be in [0, 1)"),
             (self.weight_decay >= 0, "weight decay must not be negative"),
@@ -228,17 +225,6 @@ class TrainResult:
     reason: str  # why training ended: "steps", "time limit", "early stopping", "stopped"
     history: dict[str, list[float]] = field(default_factory=dict)
     samples: list[SampledName] = field(default_factory=list)
-
-    def summary(self) -> dict:
-        return {
-            "train_loss": self.train_loss,
-            "val_loss": self.val_loss,
-            "steps": self.steps,
-            "best_step": self.best_step,
-            "seconds": round(self.seconds, 3),
-            "reason": self.reason,
-            "config": asdict(self.config),
-        }
 
 
 # -- data ---------------------------------------------------------------------------
@@ -439,8 +425,6 @@ def _train(train_names, val_names, config, vocab, control) -> Generator[Progress
                     np.copyto(best_flat, model.flat if averaged is None else averaged)
             else:
                 since_best += 1
-                if config.lr_decay < 1 and since_best % max(1, config.patience // 4 or 5) == 0:
-                    optimizer.lr *= config.lr_decay  # the loss stalls: take smaller steps
             metrics.update(val_loss=val_loss, best_val_loss=best_val)
             if config.patience and since_best >= config.patience:
                 reason, stopping = "early stopping", True
