@@ -242,3 +242,21 @@ def test_settings_are_checked():
     with pytest.raises(ValueError, match="preset"):
         preset_config("slow")
     assert preset_config("course").optimizer == "sgd"
+
+
+def test_carried_state_with_padded_batches_is_each_names_own_end_state():
+    """Course order with batches of several names: each row carries the state after its own name."""
+    names = made_up_names(50, seed=6)
+    vocab = Vocabulary.from_names(names)
+    config = preset_config("course", batch=4, steps=30, sample_every=0)
+    result = run_job(train_job(names, [], config, vocab=vocab))
+    assert result.steps == 30 and math.isfinite(result.train_loss)
+    model = result.model
+    batch = make_batch([vocab.encode(n) for n in names[:3]])  # lengths differ: padded
+    h0 = np.random.default_rng(0).standard_normal((3, model.hidden))
+    model.loss_and_grads(batch, h0=h0, carry_mask=True)
+    carried = model.final_state()[0]
+    for j, name in enumerate(names[:3]):
+        alone = make_batch([vocab.encode(name)])
+        model.loss_and_grads(alone, h0=h0[j : j + 1], carry_mask=True)
+        np.testing.assert_allclose(carried[j], model.final_state()[0][0], rtol=1e-12, atol=1e-14)

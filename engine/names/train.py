@@ -267,11 +267,15 @@ def score_names(model: CharModel, vocab: Vocabulary, names) -> tuple[float, int,
     return total / chars, len(usable), chars, len(names) - len(usable)
 
 
-def _course_batches(encoded: list[np.ndarray], seed: int):
-    """The notebook's order: shuffle once (np.random.seed(seed); np.random.shuffle), then cycle."""
+def _course_batches(encoded: list[np.ndarray], seed: int, batch: int = 1):
+    """The notebook's order: shuffle once (np.random.seed(seed); np.random.shuffle), then cycle.
+
+    With batch > 1, consecutive names of that order form a batch (the last of each
+    pass may be smaller); the batches are built once and reused.
+    """
     order = list(range(len(encoded)))
     np.random.RandomState(seed).shuffle(order)
-    batches = [make_batch([encoded[j]]) for j in order]
+    batches = [make_batch([encoded[j] for j in order[k : k + batch]]) for k in range(0, len(order), batch)]
     while True:
         yield from batches
 
@@ -332,7 +336,7 @@ def _train(train_names, val_names, config, vocab, control) -> Generator[Progress
     decay_mask = model.flat_mask(("E", "Wh", "Wy"))  # weights shrink, biases do not
     optimizer = make_optimizer(config.optimizer, model.flat, config.lr, config.weight_decay, decay_mask)
     if config.order == "course":
-        batches = _course_batches(train_enc, config.seed)
+        batches = _course_batches(train_enc, config.seed, config.batch)
     else:
         batches = _bucket_batches(train_enc, config.batch, np.random.default_rng(config.seed + 1))
     known = set(train_names)
