@@ -323,7 +323,9 @@ class NamesTab(QWidget):
         self.training_samples.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.training_samples.setToolTip("Seven names sampled at intervals as the model learns (newest first).")
         self.training_samples.setUniformItemSizes(True)
-        self.training_samples.addItem(self._hint_item("Names appear here as the model learns."))
+        self.training_samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.training_samples.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.training_samples.addItem(self._hint_item("Names appear here as it learns."))
         during_layout.addWidget(self.training_samples)
         during.setMinimumWidth(200)
 
