@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from jazz_helpers import tiny_model, two_part_file
 
-from engine.jazz import CorpusError, TrainSettings, build_corpus, default_piece, read_song, train_job
+from engine.jazz import (
+    CorpusError,
+    Training,
+    TrainSettings,
+    build_corpus,
+    default_piece,
+    read_song,
+    train_job,
+)
 from engine.jazz.corpus import one_hot
 from engine.jazz.generate import sequence_probabilities
 from engine.jazz.model import build_model
@@ -71,6 +80,44 @@ def test_training_yields_often_and_stops_when_closed(corpus):
     with pytest.raises(StopIteration):
         next(job)
     assert max(gaps) < 1.0, gaps  # events every quarter second; generous for a busy machine
+
+
+def test_a_stopped_training_keeps_the_model_of_its_finished_epochs(corpus):
+    """Closed inside an epoch, the run keeps exactly what a run of its finished epochs learns."""
+    settings = TrainSettings(epochs=200, n_a=16, t_x=16, stride=1, batch_size=4, max_windows=240, seed=5)
+    training = Training(corpus, settings)
+    job = training.job()
+    finished = 0
+    for event in job:
+        if event.metrics:
+            finished += 1
+            assert training.model is not None and training.model.epochs_trained == finished
+        elif finished >= 1 and event.message.startswith(f"Epoch {finished + 1}/"):
+            break  # some batches of the next epoch have changed the weights
+    job.close()
+    kept = training.model
+    assert kept.epochs_trained == finished and len(kept.history["accuracy"]) == finished
+    assert kept.settings == settings and kept.vocabulary == corpus.vocabulary and kept.seconds > 0
+
+    same = run_job(train_job(corpus, replace(settings, epochs=finished)))  # same seed: same windows, same order
+    assert kept.history["loss"] == pytest.approx(same.history["loss"], rel=1e-5)
+    for got, want in zip(kept.keras_model.get_weights(), same.keras_model.get_weights(), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    # and it improvises like any trained model
+    indices = list(kept.source.token_indices[:20])
+    probs = sequence_probabilities(kept.parameters, indices)
+    assert probs.shape == (20, kept.n_values) and np.allclose(probs.sum(axis=1), 1.0)
+
+
+def test_stopped_before_the_first_epoch_ends_keeps_nothing(corpus):
+    training = Training(corpus, TrainSettings(epochs=50, n_a=8, t_x=12, stride=1, batch_size=4, seed=0))
+    job = training.job()
+    for event in job:
+        assert not event.metrics
+        if event.message.startswith("Epoch 1/"):  # inside the first epoch
+            break
+    job.close()
+    assert training.model is None
 
 
 def test_bad_settings_fail_before_any_work(corpus, tmp_path):

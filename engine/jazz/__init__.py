@@ -20,6 +20,9 @@ is a sentence to show the user)::
     job = train_job(corpus, TrainSettings(epochs=100, n_a=64, learning_rate=0.01, seed=0, ...))
                                             # generator job (engine.jobs): Progress per epoch with
                                             #   metrics {"loss", "accuracy"}; returns a TrainedModel
+    training = Training(corpus, settings); job = training.job()
+                                            # the same job; after job.close(), training.model is the
+                                            #   model of the finished epochs (None before the first)
     improvs = generate(model, measures=32, temperature=0.7, seed=None, variations=1,
                        primer="window" | "none", chords=None | "Dm7 G7 Cmaj7" | [Chord])
                                             # list[Improvisation]: .melody (Notes), .chords, .chord_notes(),
@@ -54,7 +57,7 @@ from engine.jazz.gm import GM_PROGRAMS, program_name
 from engine.jazz.harmony import Chord, parse_chord_symbols
 from engine.jazz.melody import pick_melody
 from engine.jazz.midi_read import Note, Part, Song, TempoChange, TimeSignature, default_piece, read_song
-from engine.jazz.model import TrainedModel, TrainSettings, train_job
+from engine.jazz.model import TrainedModel, Training, TrainSettings, train_job
 from engine.jazz.storage import load_model, save_model
 
 __all__ = [
@@ -81,6 +84,7 @@ __all__ = [
     "TimeSignature",
     "TrainSettings",
     "TrainedModel",
+    "Training",
     "build_corpus",
     "check_midi",
     "default_piece",

@@ -29,7 +29,7 @@ from engine.jazz.corpus import Corpus, SourceInfo
 from engine.jazz.errors import CorpusError
 from engine.jobs import Job, Progress, Throttle
 
-__all__ = ["TrainSettings", "TrainedModel", "keras_module", "build_model", "train_job"]
+__all__ = ["TrainSettings", "TrainedModel", "Training", "keras_module", "build_model", "train_job"]
 
 
 def keras_module():
@@ -144,60 +144,109 @@ def build_model(n_values: int, n_a: int = 64, learning_rate: float = 0.01, seed:
     return model
 
 
+class Training:
+    """One training run: the job that trains, and the model it has learnt so far.
+
+    ::
+
+        training = Training(corpus, settings)
+        job = training.job()   # drive it (run_job, a worker); close() it at any time
+        training.model         # once the job has ended: the model after its last finished epoch
+
+    A stopped run keeps what it learnt: when the job is closed in the middle of an
+    epoch, the weights go back to where that epoch began, so :attr:`model` is exactly
+    the model of its ``history`` (``epochs_trained`` finished epochs). Closed before
+    the first epoch ends, :attr:`model` stays None.
+    """
+
+    def __init__(self, corpus: Corpus, settings: TrainSettings | None = None):
+        self.corpus = corpus
+        self.settings = settings or TrainSettings()
+        self._model: TrainedModel | None = None
+
+    @property
+    def model(self) -> TrainedModel | None:
+        """The model after the last finished epoch, or None before the first.
+
+        Read it once the job has ended (finished, closed or failed): while it runs,
+        the Keras weights keep changing under it.
+        """
+        return self._model
+
+    def job(self) -> Job:
+        """The training job; it returns the :class:`TrainedModel` of all the epochs.
+
+        Events: one while TensorFlow loads, one at least every quarter second inside an
+        epoch (message only), and one at the end of every epoch carrying
+        ``metrics={"loss": ..., "accuracy": ...}`` (the means over that epoch's batches).
+        Stop it with ``job.close()``; batches are small, so that takes effect within a
+        fraction of a second (the very first batch also compiles the graph, about a second).
+        Bad settings or a too-short corpus raise :class:`CorpusError` here, before any work.
+        """
+        settings = self.settings
+        settings.validate()
+        starts = self.corpus.window_starts(settings.t_x, settings.stride, settings.max_windows, settings.seed)
+        return self._train(starts)
+
+    def _train(self, starts: np.ndarray) -> Job:
+        corpus, settings = self.corpus, self.settings
+        epochs = settings.epochs
+        yield Progress(0, epochs, "Loading TensorFlow...")
+        keras_module()  # a few seconds the first time; not counted as training time
+        began = time.perf_counter()
+        model = build_model(corpus.vocab_size, settings.n_a, settings.learning_rate, settings.seed)
+        source = corpus.source_info()
+        yield Progress(0, epochs, f"Training on {starts.size} windows of {settings.t_x} tokens...")
+
+        rng = np.random.default_rng(settings.seed)
+        history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+        throttle = Throttle(0.25)
+        epoch_weights = None  # the weights at the end of the last finished epoch
+        completed = False
+        try:
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(starts)
+                loss_sum = accuracy_sum = 0.0
+                done = 0
+                # equal-sized batches where possible: each new batch shape would cost Keras a retrace
+                for chunk in np.array_split(order, -(-order.size // settings.batch_size)):
+                    x, y = corpus.windows_batch(chunk, settings.t_x)
+                    logs = model.train_on_batch(x, y, return_dict=True)  # Keras resets its metrics every call
+                    loss_sum += float(logs["loss"]) * len(x)
+                    accuracy_sum += float(logs["accuracy"]) * len(x)
+                    done += len(x)
+                    if throttle():
+                        yield Progress(epoch - 1, epochs, f"Epoch {epoch}/{epochs}: {done}/{order.size} windows")
+                loss, accuracy = loss_sum / order.size, accuracy_sum / order.size
+                history["loss"].append(loss)
+                history["accuracy"].append(accuracy)
+                epoch_weights = model.get_weights()  # a few small arrays: cheap next to an epoch
+                self._model = TrainedModel(
+                    keras_model=model,
+                    vocabulary=corpus.vocabulary,
+                    settings=settings,
+                    source=source,
+                    history={name: list(values) for name, values in history.items()},
+                    seconds=time.perf_counter() - began,
+                )
+                yield Progress(
+                    epoch,
+                    epochs,
+                    f"Epoch {epoch}/{epochs}: loss {loss:.3f}, accuracy {accuracy:.1%}",
+                    metrics={"loss": loss, "accuracy": accuracy},
+                )
+            completed = True
+        finally:
+            if not completed and epoch_weights is not None:
+                # stopped inside an epoch: its first batches would not match the history
+                model.set_weights(epoch_weights)
+        return self._model
+
+
 def train_job(corpus: Corpus, settings: TrainSettings | None = None) -> Job:
     """A job that builds and trains the model on ``corpus``; it returns a :class:`TrainedModel`.
 
-    Events: one while TensorFlow loads, one at least every quarter second inside an
-    epoch (message only), and one at the end of every epoch carrying
-    ``metrics={"loss": ..., "accuracy": ...}`` (the means over that epoch's batches).
-    Stop it with ``job.close()``; batches are small, so that takes effect within a
-    fraction of a second (the very first batch also compiles the graph, about a second).
-    Bad settings or a too-short corpus raise :class:`CorpusError` here, before any work.
+    The same job as ``Training(corpus, settings).job()`` (see :class:`Training`), for
+    callers that need no model when it is stopped.
     """
-    settings = settings or TrainSettings()
-    settings.validate()
-    starts = corpus.window_starts(settings.t_x, settings.stride, settings.max_windows, settings.seed)
-    return _train(corpus, settings, starts)
-
-
-def _train(corpus: Corpus, settings: TrainSettings, starts: np.ndarray) -> Job:
-    epochs = settings.epochs
-    yield Progress(0, epochs, "Loading TensorFlow...")
-    keras_module()  # a few seconds the first time; not counted as training time
-    began = time.perf_counter()
-    model = build_model(corpus.vocab_size, settings.n_a, settings.learning_rate, settings.seed)
-    yield Progress(0, epochs, f"Training on {starts.size} windows of {settings.t_x} tokens...")
-
-    rng = np.random.default_rng(settings.seed)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    throttle = Throttle(0.25)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(starts)
-        loss_sum = accuracy_sum = 0.0
-        done = 0
-        # equal-sized batches where possible: each new batch shape would cost Keras a retrace
-        for chunk in np.array_split(order, -(-order.size // settings.batch_size)):
-            x, y = corpus.windows_batch(chunk, settings.t_x)
-            logs = model.train_on_batch(x, y, return_dict=True)  # Keras resets its metrics every call
-            loss_sum += float(logs["loss"]) * len(x)
-            accuracy_sum += float(logs["accuracy"]) * len(x)
-            done += len(x)
-            if throttle():
-                yield Progress(epoch - 1, epochs, f"Epoch {epoch}/{epochs}: {done}/{order.size} windows")
-        loss, accuracy = loss_sum / order.size, accuracy_sum / order.size
-        history["loss"].append(loss)
-        history["accuracy"].append(accuracy)
-        yield Progress(
-            epoch,
-            epochs,
-            f"Epoch {epoch}/{epochs}: loss {loss:.3f}, accuracy {accuracy:.1%}",
-            metrics={"loss": loss, "accuracy": accuracy},
-        )
-    return TrainedModel(
-        keras_model=model,
-        vocabulary=corpus.vocabulary,
-        settings=settings,
-        source=corpus.source_info(),
-        history=history,
-        seconds=time.perf_counter() - began,
-    )
+    return Training(corpus, settings).job()
