@@ -301,6 +301,7 @@ class JazzTab(QWidget):
         self.history: dict[str, list[float]] = {"loss": [], "accuracy": []}
         self._train_began = 0.0
         self._train_epochs = 0
+        self._training = None  # the running engine.jazz.model.Training
         self._started = False
         self._playing: tuple[str, Any] | None = None  # ("audio" | "port", "source" | variation index)
         self._pending_open: str | None = None
@@ -983,13 +984,10 @@ class JazzTab(QWidget):
         if self.corpus is None:
             self._error("Train", "Open a piece with a melody first.")
             return
-        corpus, settings = self.corpus, self.train_settings()
+        from engine.jazz.model import Training
 
-        def make_job():
-            from engine.jazz.model import train_job
-
-            return train_job(corpus, settings)
-
+        settings = self.train_settings()
+        self._training = Training(self.corpus, settings)  # keeps the model so far when stopped
         self.history = {"loss": [], "accuracy": []}
         self.loss_curve.setData([], [])
         self.acc_curve.setData([], [])
@@ -1000,7 +998,7 @@ class JazzTab(QWidget):
         self.train_progress.setFormat("Starting…")
         self._train_note("Loading TensorFlow (a few seconds the first time)…")
         self.train_button.setText("Stop")
-        self.train_worker.start(make_job)
+        self.train_worker.start(self._training.job)
 
     def _train_note(self, text: str) -> None:
         self.train_status.setText(text)
@@ -1033,6 +1031,7 @@ class JazzTab(QWidget):
         self.curve_plot.setXRange(1, max(10, len(epochs), self._train_epochs), padding=0.02)
 
     def _on_train_finished(self, model) -> None:
+        self._training = None
         self.model = model
         self.train_button.setText("Train")
         self.train_progress.setValue(self.train_progress.maximum())
@@ -1046,18 +1045,33 @@ class JazzTab(QWidget):
 
     def _on_train_failed(self, message: str, trace: str) -> None:
         log.warning("training failed: %s\n%s", message, trace)
+        self._training = None
         self.train_button.setText("Train")
         self.train_progress.setFormat("Failed")
         self._train_note(message)
         self._error("Training", message)
 
     def _on_train_cancelled(self) -> None:
+        """Stopped: the epochs finished so far make a model to keep (none before the first)."""
+        training, self._training = self._training, None
+        so_far = training.model if training is not None else None
         self.train_button.setText("Train")
-        done = len(self.history["loss"])
-        self.train_progress.setFormat(f"Stopped after {done} epoch{'s' if done != 1 else ''}")
-        kept = " The previous model is kept." if self.model is not None else ""
-        self._train_note(f"Training stopped.{kept}")
-        self._status("Training stopped.")
+        total = training.settings.epochs if training is not None else self._train_epochs
+        if so_far is not None:
+            self.model = so_far
+            done = so_far.epochs_trained
+            loss, acc = so_far.history["loss"][-1], so_far.history["accuracy"][-1]
+            self.train_progress.setFormat(f"Stopped after {done} of {total} epochs")
+            self._train_note(
+                f"Stopped after {done} of {total} epochs: loss {loss:.3f}, accuracy {acc:.0%}. "
+                "The model so far is kept: Generate improvises with it."
+            )
+            self._status(f"Stopped after {done} of {total} epochs — the model so far is kept.")
+        else:
+            self.train_progress.setFormat("Stopped before the first epoch ended")
+            kept = " The previous model is kept." if self.model is not None else ""
+            self._train_note(f"Training stopped before the first epoch ended.{kept}")
+            self._status(f"Training stopped before the first epoch ended.{kept}")
         self._update_enabled()
 
     # ==========================================================================

@@ -239,19 +239,44 @@ def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
 
 
 @pytest.mark.tf
-def test_stop_during_training_is_quick_and_keeps_the_window_usable(tab, qtbot):
+def test_stop_during_training_is_quick_and_keeps_the_model_so_far(main_window, tab, qtbot, tmp_path):
+    assert tab.model is None
     tab.epochs_spin.setValue(500)
     tab.train_button.click()
-    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 1, timeout=TRAIN_TIMEOUT)
+    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 2, timeout=TRAIN_TIMEOUT)
     assert tab.train_button.text() == "Stop"
     assert "ETA" in tab.train_progress.format()
-    assert not tab.open_button.isEnabled()
+    assert not tab.open_button.isEnabled() and not tab.save_model_button.isEnabled()
     tab.train_button.click()
     with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
         pass
     assert tab.train_button.text() == "Train" and tab.open_button.isEnabled()
-    assert "Stopped after" in tab.train_progress.format()
-    assert len(tab.history["loss"]) < 500
+    done = len(tab.history["loss"])
+    assert 2 <= done < 500
+    # what was learnt is kept: the epochs on the curve, ready to improvise and to save
+    assert tab.model is not None and tab.model.epochs_trained == done
+    assert tab.model.history["loss"] == pytest.approx(tab.history["loss"])
+    assert tab.train_progress.format() == f"Stopped after {done} of 500 epochs"
+    assert main_window.statusBar().currentMessage() == (
+        f"Stopped after {done} of 500 epochs — the model so far is kept."
+    )
+    assert tab.generate_button.isEnabled() and tab.save_model_button.isEnabled()
+    _generate(tab, qtbot)
+    assert len(tab.variations) == 2 and all(len(v.melody) > 0 for v in tab.variations)
+    assert tab.save_model(str(tmp_path / "so-far"))
+    _idle(tab, qtbot)
+    assert (tmp_path / "so-far" / "model.keras").is_file() and (tmp_path / "so-far" / "model.json").is_file()
+
+
+@pytest.mark.tf
+def test_stop_before_the_first_epoch_keeps_no_model(main_window, tab, qtbot):
+    tab.train_button.click()
+    tab.train_button.click()  # at once: the job stops at its next event, before any batch
+    with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
+        pass
+    assert tab.history["loss"] == [] and tab.model is None
+    assert not tab.generate_button.isEnabled() and not tab.save_model_button.isEnabled()
+    assert "before the first epoch" in main_window.statusBar().currentMessage()
 
 
 @pytest.mark.tf
