@@ -9,23 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from cli._args import fail, number, whole
 
 THRESHOLD = 1e-5  # above this relative error the command fails
-
-
-def _whole(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 def register(subparsers) -> None:
@@ -37,13 +24,13 @@ def register(subparsers) -> None:
         "TensorFlow autodiff. Exit status 1 when any relative error is above 1e-5.",
     )
     parser.add_argument("--cell", choices=("rnn", "lstm", "both"), default="both", help="which cell (default both)")
-    parser.add_argument("--n-x", type=_whole, default=3, help="input size (default 3)")
-    parser.add_argument("--n-a", type=_whole, default=5, help="hidden size (default 5)")
-    parser.add_argument("--n-y", type=_whole, default=2, help="output classes (default 2)")
-    parser.add_argument("--m", type=_whole, default=4, help="batch size (default 4)")
-    parser.add_argument("--t-x", type=_whole, default=12, help="time steps (default 12)")
-    parser.add_argument("--seed", type=_whole, default=1, help="random seed (default 1)")
-    parser.add_argument("--scale", type=_number, default=1.0, help="weight scale, 1 = N(0, 1/fan_in) (default 1)")
+    parser.add_argument("--n-x", type=whole(0), default=3, help="input size (default 3)")
+    parser.add_argument("--n-a", type=whole(0), default=5, help="hidden size (default 5)")
+    parser.add_argument("--n-y", type=whole(0), default=2, help="output classes (default 2)")
+    parser.add_argument("--m", type=whole(0), default=4, help="batch size (default 4)")
+    parser.add_argument("--t-x", type=whole(0), default=12, help="time steps (default 12)")
+    parser.add_argument("--seed", type=whole(0), default=1, help="random seed (default 1)")
+    parser.add_argument("--scale", type=number, default=1.0, help="weight scale, 1 = N(0, 1/fan_in) (default 1)")
     parser.add_argument(
         "--loss", choices=("all", "last"), default="all", help="cross-entropy on all steps or the last (default all)"
     )
@@ -141,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config.validate()
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     result = run_job(gradient_lab_job(config))
     print(_as_json(result) if args.json else _table(result))
     return 0 if result.worst() <= THRESHOLD else 1

@@ -12,36 +12,11 @@ Progress goes to stderr, results to stdout; bad input gives a one-line
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import sys
 import time
 
-EXIT_BAD_INPUT = 2
-
-
-def _whole(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-
-    return parse
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
+from cli._args import fail, number, whole
 
 
 def register(subparsers) -> None:
@@ -63,14 +38,14 @@ def register(subparsers) -> None:
     train.add_argument("--preset", choices=("course", "fast"), default="fast",
                        help="course: the notebook's procedure; fast: the tuned default (default fast)")
     train.add_argument("--cell", choices=("rnn", "lstm"), help="recurrent cell (default: the preset's)")
-    train.add_argument("--hidden", type=_whole(1), metavar="N", help="hidden units")
-    train.add_argument("--steps", type=_whole(1), metavar="N", help="training steps (at most, with early stopping)")
-    train.add_argument("--batch", type=_whole(1), metavar="N", help="names per step")
-    train.add_argument("--lr", type=_number, metavar="X", help="learning rate")
-    train.add_argument("--seed", type=_whole(0), metavar="S", default=0, help="random seed (default 0)")
-    train.add_argument("--val-split", type=_number, metavar="F", default=0.1,
+    train.add_argument("--hidden", type=whole(1), metavar="N", help="hidden units")
+    train.add_argument("--steps", type=whole(1), metavar="N", help="training steps (at most, with early stopping)")
+    train.add_argument("--batch", type=whole(1), metavar="N", help="names per step")
+    train.add_argument("--lr", type=number, metavar="X", help="learning rate")
+    train.add_argument("--seed", type=whole(0), metavar="S", default=0, help="random seed (default 0)")
+    train.add_argument("--val-split", type=number, metavar="F", default=0.1,
                        help="share of names held out for validation (default 0.1)")
-    train.add_argument("--time-limit", type=_number, metavar="SECONDS", help="stop training after this long")
+    train.add_argument("--time-limit", type=number, metavar="SECONDS", help="stop training after this long")
     train.add_argument("--keep-case", action="store_true", help="do not lower-case the names")
     train.add_argument("--out", metavar="MODEL.npz", help="save the trained model here")
     train.add_argument("--json", action="store_true", help="print a final JSON line on stdout")
@@ -79,12 +54,12 @@ def register(subparsers) -> None:
     sample = commands.add_parser("sample", help="invent names with a trained model",
                                  description="Draw names from a saved model; each is marked new or known.")
     sample.add_argument("--model", metavar="MODEL.npz", required=True, help="a model saved by 'names train'")
-    sample.add_argument("-n", type=_whole(1), default=10, metavar="N", help="how many names (default 10)")
-    sample.add_argument("--temperature", type=_number, default=1.0, metavar="T",
+    sample.add_argument("-n", type=whole(1), default=10, metavar="N", help="how many names (default 10)")
+    sample.add_argument("--temperature", type=number, default=1.0, metavar="T",
                         help="below 1 safer, above 1 wilder (default 1)")
     sample.add_argument("--prefix", default="", metavar="P", help="every name starts with this")
-    sample.add_argument("--seed", type=_whole(0), metavar="S", help="random seed (default: different each time)")
-    sample.add_argument("--max-length", type=_whole(1), default=50, metavar="N", help="longest name (default 50)")
+    sample.add_argument("--seed", type=whole(0), metavar="S", help="random seed (default: different each time)")
+    sample.add_argument("--max-length", type=whole(1), default=50, metavar="N", help="longest name (default 50)")
     sample.add_argument("--unique", action="store_true", help="no name twice")
     sample.add_argument("--json", action="store_true", help="print the names as JSON")
     sample.set_defaults(handler=run_sample)
@@ -99,11 +74,6 @@ def register(subparsers) -> None:
     evaluate.add_argument("--corpus", metavar="PATH", required=True, help="names file, one per line")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     evaluate.set_defaults(handler=run_evaluate)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _format_seconds(seconds: float) -> str:
@@ -127,7 +97,7 @@ def run_train(args) -> int:
         )
         corpus = load_corpus(corpus_path, lowercase=config.lowercase)
     except (ValueError, CorpusError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     out = _output_path(args.out)
     if isinstance(out, int):
         return out
@@ -156,7 +126,7 @@ def run_train(args) -> int:
     try:
         result = run_job(train_job(train_names, val_names, config), report)
     except (ValueError, CorpusError, FloatingPointError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     summary = {
         "train_loss": result.train_loss,
         "val_loss": result.val_loss,
@@ -175,7 +145,7 @@ def run_train(args) -> int:
             save_model(out, result.model, result.vocab, lowercase=config.lowercase, known_names=train_names,
                        config=config, extra=_model_extra(result, corpus, len(val_names)))
         except OSError as exc:
-            return _fail(f"cannot write the model to {out}: {exc.strerror or exc}")
+            return fail(f"cannot write the model to {out}: {exc.strerror or exc}")
     val = "n/a" if result.val_loss is None else f"{result.val_loss:.4f}"
     print(f"done after {result.steps:,} steps in {result.seconds:.1f} s ({result.reason}); kept step "
           f"{result.best_step:,}: train {result.train_loss:.4f}, validation {val} nats/char", file=sys.stderr)
@@ -199,11 +169,11 @@ def _output_path(text: str | None):
     if out.suffix.lower() != ".npz":
         out = out.with_name(out.name + ".npz")
     if out.is_dir():
-        return _fail(f"{out} is a folder; give a file name such as {out / 'model.npz'}")
+        return fail(f"{out} is a folder; give a file name such as {out / 'model.npz'}")
     parent = out.parent if str(out.parent) else Path(".")
     existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        return _fail(f"cannot write {out}: {existing} is a file, not a folder")
+        return fail(f"cannot write {out}: {existing} is a file, not a folder")
     return out
 
 
@@ -231,7 +201,7 @@ def run_sample(args) -> int:
             lowercase=saved.lowercase,
         )
     except (ModelFileError, SamplingError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.json:
         print(json.dumps([{"name": s.name, "new": s.new} for s in names], ensure_ascii=False))
         return 0
@@ -252,7 +222,7 @@ def run_evaluate(args) -> int:
         corpus = load_corpus(args.corpus, lowercase=saved.lowercase, min_names=1)
         nll, n_names, chars, skipped = score_names(saved.model, saved.vocab, corpus.names)
     except (ModelFileError, CorpusError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if skipped:
         print(f"note: {skipped:,} names use characters the model has never seen and were skipped", file=sys.stderr)
     if args.json:
