@@ -2,7 +2,8 @@
 
 Time runs left to right in beats (quarter notes), bars are numbered from 1 on the
 bottom axis, pitches are named on the left axis (C4 = MIDI 60), black-key rows are
-shaded as on a keyboard. Zoom with the wheel (over an axis: that axis only), the
+shaded as on a keyboard; chord names run along a strip above the notes, like the
+chord line of a lead sheet. Zoom with the wheel (over an axis: that axis only), the
 +/- buttons or the keyboard; scroll by dragging or with the scroll bar below.
 """
 
@@ -12,13 +13,13 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from gui.plotting import PALETTE
 
-__all__ = ["PianoRoll", "PitchAxis", "BarAxis", "note_name", "MELODY_COLOUR", "CHORD_COLOUR"]
+__all__ = ["PianoRoll", "PitchAxis", "BarAxis", "ChordStrip", "stagger_names", "note_name", "MELODY_COLOUR", "CHORD_COLOUR"]
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 BLACK_KEYS = {1, 3, 6, 8, 10}
@@ -84,6 +85,107 @@ class BarAxis(pg.AxisItem):
         return [str(int(round(v / self.beats_per_bar)) + 1) for v in values]
 
 
+def stagger_names(xs: Sequence[float], widths: Sequence[float], right: float, gap: float = 6.0) -> list[tuple[int, float]]:
+    """Where chord names go on a chord line: ``(row, room)`` for each name, in pixels.
+
+    ``xs`` are the names' left edges (ascending), ``widths`` their text widths,
+    ``right`` the end of the line. One row when every name ends ``gap`` before the
+    next begins; otherwise two staggered rows (names alternate), which doubles the
+    room of each. ``room`` is the width a name may take before the next name on its
+    row: a name wider than its room has to be shortened.
+    """
+    n = len(xs)
+    one_row = all(xs[i] + widths[i] + gap <= xs[i + 1] for i in range(n - 1))
+    rows = 1 if one_row else 2
+    out = []
+    for i in range(n):
+        following = xs[i + rows] - gap if i + rows < n else right
+        out.append((i % rows, max(0.0, following - xs[i])))
+    return out
+
+
+class ChordStrip(QWidget):
+    """The chord names above a piano roll, in step with its time axis.
+
+    Each name starts at its chord's beat; the chord sounding at the left edge of
+    the view stays named there. Names share one line when they fit, else take two
+    staggered lines; a name that still has no room is elided (its tooltip has it whole).
+    """
+
+    def __init__(self, roll: PianoRoll):
+        super().__init__(roll)
+        self._roll = roll
+        self.labels: list[tuple[float, str]] = []
+        self.placed: list[tuple[str, float, int, str]] = []  # (name, x, row, shown text)
+        self.font_ = QFont()
+        self.font_.setPointSizeF(8.5)
+        self.font_.setBold(True)
+        self._metrics = QFontMetricsF(self.font_)
+        self._line = int(np.ceil(self._metrics.height())) + 2
+        self.setFixedHeight(self._line + 2)
+        self.setAutoFillBackground(False)
+
+    def set_labels(self, labels: Sequence[tuple[float, str]]) -> None:
+        self.labels = sorted((float(b), str(t)) for b, t in labels)
+        self.setVisible(bool(self.labels))
+        self.relayout()
+
+    def relayout(self) -> None:
+        """Place the names for the current view (call when it moves or resizes)."""
+        self.placed = []
+        left, right = self._view_pixels()
+        visible = []
+        for i, (beat, text) in enumerate(self.labels):
+            x = self._roll.beat_to_x(beat) - self.x()
+            nxt = self._roll.beat_to_x(self.labels[i + 1][0]) - self.x() if i + 1 < len(self.labels) else right
+            if nxt <= left or x >= right:
+                continue  # not sounding anywhere in view
+            visible.append((max(x, left), text))
+        xs = [x for x, _ in visible]
+        widths = [self._metrics.horizontalAdvance(t) for _, t in visible]
+        rows = 1
+        for (x, text), width, (row, room) in zip(visible, widths, stagger_names(xs, widths, right), strict=True):
+            shown = text if width <= room else self._metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            self.placed.append((text, x, row, shown))
+            rows = max(rows, row + 1)
+        self.setFixedHeight(rows * self._line + 2)
+        self.update()
+
+    def _view_pixels(self) -> tuple[float, float]:
+        left, right = self._roll.view_pixels()
+        return left - self.x(), right - self.x()
+
+    def name_at(self, x: float, y: float) -> str:
+        """The chord named at pixel (x, y) of the strip, or ''."""
+        row = int(y // self._line)
+        for text, left, r, shown in self.placed:
+            if r == row and left <= x <= left + self._metrics.horizontalAdvance(shown):
+                return text
+        return ""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            name = self.name_at(event.position().x(), event.position().y())
+            if name:
+                QToolTip.showText(event.globalPosition().toPoint(), name, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        left, right = self._view_pixels()
+        painter.setClipRect(QRectF(left, 0, right - left, self.height()))
+        painter.setFont(self.font_)
+        painter.setPen(QColor("#5a4a00"))
+        for _, x, row, shown in self.placed:
+            if shown:
+                painter.drawText(QPointF(x + 1, row * self._line + self._metrics.ascent() + 1), shown)
+        painter.end()
+
+
 def _as_array(notes: Iterable[Sequence[float]]) -> np.ndarray:
     """Notes as an ``(n, 4)`` float array: pitch, start beat, length in beats, velocity."""
     rows = []
@@ -123,6 +225,7 @@ class PianoRoll(QWidget):
         if title:
             item.setTitle(title, size="10pt")
         item.hideButtons()
+        item.setContentsMargins(0, 7, 8, 0)  # room for the top pitch name and the last bar number
         item.setMenuEnabled(False)
         self.pitch_axis.setWidth(40)
         self.view = item.getViewBox()
@@ -144,7 +247,6 @@ class PianoRoll(QWidget):
             key = item.addLegend(offset=(-6, 6), brush=QColor(255, 255, 255, 200), labelTextSize="8pt")
             key.addItem(self._melody_bars, "Melody")
             key.addItem(self._chord_bars, "Chords")
-        self._labels: list[pg.TextItem] = []
 
         self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(PALETTE["vermillion"], width=2))
         self.playhead.setZValue(50)
@@ -166,15 +268,21 @@ class PianoRoll(QWidget):
         for b in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
             buttons.addWidget(b)
 
+        self.chord_strip = ChordStrip(self)
+        chart = QVBoxLayout()
+        chart.setContentsMargins(0, 0, 0, 0)
+        chart.setSpacing(0)
+        chart.addWidget(self.chord_strip)
+        chart.addWidget(self.plot, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.plot, 1)
+        layout.addLayout(chart, 1)
         layout.addLayout(buttons)
         self.empty_label = QLabel("No notes yet", self.plot)
         self.empty_label.setStyleSheet("color: #888; background: transparent;")
         self.view.sigXRangeChanged.connect(self._sync_scrollbar)
-        self.view.sigResized.connect(self._fit_chord_labels)
+        self.view.sigResized.connect(self.chord_strip.relayout)
         self.set_notes([], [])
 
     def _tool_button(self, text: str, tip: str, slot) -> QToolButton:
@@ -200,7 +308,7 @@ class PianoRoll(QWidget):
         """Show notes given as ``(pitch, start_beat, length_beats[, velocity])``.
 
         ``total_beats`` defaults to the end of the last note rounded up to a whole bar.
-        ``chord_labels`` are ``(beat, "Dm7")`` pairs written above the notes.
+        ``chord_labels`` are ``(beat, "Dm7")`` pairs, named on the strip above the notes.
         The view opens on the first ``bars_shown`` bars (all of them if fewer).
         """
         self.melody, self.chords = _as_array(melody), _as_array(chords)
@@ -224,9 +332,8 @@ class PianoRoll(QWidget):
         self._keys.setOpts(x0=[0.0] * len(black), y0=[p - 0.5 for p in black],
                            width=[self.total_beats] * len(black), height=1.0)
         self._set_grid_lines()
-        self._set_chord_labels(chord_labels, hi)
 
-        view_hi = hi + (3 if chord_labels else 1)
+        view_hi = hi + 1
         self.view.setLimits(
             xMin=-0.5, xMax=self.total_beats + 0.5, yMin=-0.5, yMax=127.5,
             minXRange=self.beats_per_bar / 2, minYRange=6, maxYRange=128,
@@ -236,6 +343,7 @@ class PianoRoll(QWidget):
         self.view.setXRange(LEFT_MARGIN, shown, padding=0)
         self.empty_label.setVisible(len(both) == 0)
         self.empty_label.move(60, 30)
+        self.chord_strip.set_labels(chord_labels)
         self._sync_scrollbar()
 
     def clear_notes(self) -> None:
@@ -261,20 +369,6 @@ class PianoRoll(QWidget):
             y = np.tile([-0.5, 127.5], len(xs))
             item.setData(x, y, connect="pairs")
 
-    def _set_chord_labels(self, labels: Sequence[tuple[float, str]], top: float) -> None:
-        for label in self._labels:
-            self.plot.removeItem(label)
-        self._labels = []
-        font = QFont()
-        font.setPointSizeF(8.5)
-        font.setBold(True)
-        for beat, text in labels:
-            label = pg.TextItem(text, color="#5a4a00", anchor=(0, 0.5))
-            label.setFont(font)
-            label.setPos(float(beat) + 0.08, top + 1.6)
-            self.plot.addItem(label)
-            self._labels.append(label)
-
     def bar_count(self) -> int:
         return int(round(self.total_beats / self.beats_per_bar))
 
@@ -292,6 +386,16 @@ class PianoRoll(QWidget):
             self.view.setXRange(beat, beat + width, padding=0)
 
     # -- zoom and scroll -------------------------------------------------------------
+    def beat_to_x(self, beat: float) -> float:
+        """The horizontal pixel of ``beat`` in this widget's coordinates."""
+        scene = self.view.mapViewToScene(QPointF(float(beat), 0.0))
+        return float(self.plot.mapTo(self, self.plot.mapFromScene(scene)).x())
+
+    def view_pixels(self) -> tuple[float, float]:
+        """Left and right pixel edges of the notes area, in this widget's coordinates."""
+        x0, x1 = self.visible_beats()
+        return self.beat_to_x(x0), self.beat_to_x(x1)
+
     def visible_beats(self) -> tuple[float, float]:
         x0, x1 = self.view.viewRange()[0]
         return float(x0), float(x1)
@@ -326,18 +430,8 @@ class PianoRoll(QWidget):
             self.scrollbar.setEnabled(maximum > 0)
         finally:
             self._syncing = False
-        self._fit_chord_labels()
+        self.chord_strip.relayout()
         self.view_changed.emit()
-
-    def _fit_chord_labels(self, *args) -> None:
-        """Chord names only when a bar is wide enough to hold one."""
-        x0, x1 = self.visible_beats()
-        width_px = max(1.0, self.view.width())
-        px_per_bar = width_px * self.beats_per_bar / max(1e-9, x1 - x0)
-        longest = max((len(label.toPlainText()) for label in self._labels), default=0)
-        fits = px_per_bar >= 7.5 * max(3, longest)  # all or none: a half-labelled lead sheet misleads
-        for label in self._labels:
-            label.setVisible(fits)
 
     def _scroll_to(self, value: int) -> None:
         if self._syncing:

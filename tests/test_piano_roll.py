@@ -7,7 +7,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from gui.piano_roll import CHORD_COLOUR, MELODY_COLOUR, BarAxis, PianoRoll, PitchAxis, note_name
+from gui.piano_roll import (
+    CHORD_COLOUR,
+    MELODY_COLOUR,
+    BarAxis,
+    PianoRoll,
+    PitchAxis,
+    note_name,
+    stagger_names,
+)
 
 MELODY = [(72, 0.0, 1.0, 100), (74, 1.0, 0.5, 60), (76, 1.5, 2.5), (79, 8.0, 2.0, 127)]
 CHORDS = [(48, 0.0, 4.0, 70), (52, 0.0, 4.0, 70), (55, 4.0, 4.0, 70), (59, 8.0, 4.0)]
@@ -38,7 +46,8 @@ def test_draws_melody_and_chords_in_two_colours(roll):
     assert QColor(ch["brushes"][0]).name() == QColor(CHORD_COLOUR).name()
     # louder notes are more opaque; a missing velocity counts as 90
     assert QColor(mel["brushes"][3]).alphaF() > QColor(mel["brushes"][1]).alphaF()
-    assert len(roll._labels) == 3 and roll._labels[1].toPlainText() == "G7"
+    assert roll.chord_strip.labels == [(0.0, "C"), (4.0, "G7"), (8.0, "Cmaj7")]
+    assert [shown for *_, shown in roll.chord_strip.placed] == ["C", "G7", "Cmaj7"]
 
 
 def test_bar_lines_follow_the_time_signature(roll):
@@ -120,3 +129,62 @@ def test_empty_roll_is_calm(roll):
     assert not roll.empty_label.isVisible()
     image = roll.grab().toImage()
     assert image.width() > 0
+
+
+def test_stagger_names_one_row_when_they_fit_else_two():
+    assert stagger_names([0, 50, 100], [30, 30, 30], right=200) == [(0, 44), (0, 44), (0, 100)]  # gap 6
+    # the second name would run into the third: names alternate between two rows, each with twice the room
+    assert stagger_names([0, 50, 100, 150], [30, 50, 30, 30], right=200) == [
+        (0, 94),
+        (1, 94),
+        (0, 100),
+        (1, 50),
+    ]
+    assert stagger_names([], [], right=100) == []
+
+
+def _boxes(roll):
+    """Each placed name as (row, left, right) in pixels, drawn text only."""
+    strip = roll.chord_strip
+    return [(row, x, x + strip._metrics.horizontalAdvance(shown)) for _, x, row, shown in strip.placed]
+
+
+@pytest.mark.parametrize("width", [560, 700, 900, 1200])
+def test_chord_names_never_overlap_and_follow_the_bars(qtbot, width):
+    names = ["Bbmaj7", "Gm7", "Cm7", "F7", "Ebmaj7", "Am7b5", "D7b9", "Gm", "C#dim7", "F#m7b5", "Bbm9", "Eb7#11",
+             "Abmaj7", "Dbmaj7/C", "Gm7", "C7"]  # fmt: skip
+    roll = PianoRoll()
+    qtbot.addWidget(roll)
+    roll.resize(width, 300)
+    roll.show()
+    qtbot.waitExposed(roll)
+    roll.set_notes(
+        [(60 + i % 12, i * 0.5, 0.5) for i in range(16 * 8)],
+        chord_labels=[(4.0 * i, n) for i, n in enumerate(names)],
+    )
+    qtbot.wait(20)
+    strip = roll.chord_strip
+    boxes = _boxes(roll)
+    assert len(boxes) == len(names)
+    for row in (0, 1):
+        mine = sorted((a, b) for r, a, b in boxes if r == row)
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(mine, mine[1:], strict=False))  # no two names touch
+    left, right = strip._view_pixels()
+    for (_, x, _, shown), beat in zip(strip.placed, range(0, 64, 4), strict=True):
+        assert x == pytest.approx(roll.beat_to_x(beat) - strip.x(), abs=1)  # each name over its bar
+        assert left - 1 <= x and x + strip._metrics.horizontalAdvance(shown) <= right + 1
+    full = [shown == text for text, _, _, shown in strip.placed]
+    if width >= 900:
+        assert all(full)  # 16 bars at this width: every name whole, on one or two lines
+    assert strip.height() in (strip._line + 2, 2 * strip._line + 2)
+
+
+def test_the_chord_at_the_left_edge_stays_named(roll):
+    roll.set_notes([(60, i, 1.0) for i in range(64)], chord_labels=[(0.0, "F7"), (16.0, "Bb7"), (48.0, "C7")])
+    roll.zoom(0.25)  # four bars in view
+    roll.scroll_to_beat(20.0)  # inside the Bb7 stretch
+    placed = roll.chord_strip.placed
+    assert [text for text, *_ in placed] == ["Bb7"]
+    left, _ = roll.chord_strip._view_pixels()
+    assert placed[0][1] == pytest.approx(left)
+    assert roll.chord_strip.name_at(left + 3, 5) == "Bb7"
