@@ -65,8 +65,7 @@ class PortListing:
 def _no_midi_system_reason(exc: BaseException) -> str:
     if sys.platform.startswith("linux"):
         return (
-            "No MIDI system here: the ALSA sequencer (/dev/snd/seq) is missing. "
-            "Load the snd-seq module, then press Refresh."
+            "No MIDI system: the ALSA sequencer (/dev/snd/seq) is missing. Load snd-seq, then press Refresh."
         )
     return f"No MIDI system is available ({exc}). Connect a MIDI device or start a software synthesizer."
 

@@ -71,6 +71,8 @@ CONTROL_WIDTH = 330
 MIDI_FILTER = "MIDI files (*.mid *.midi *.MID *.MIDI);;All files (*)"
 MODEL_KEY, EXPORT_KEY, OPEN_KEY = "jazz-models", "jazz-export", "jazz"
 SOURCE_PREVIEW_BARS = 32
+CURVE_HINT = "Press Train: the curves\ngrow here, epoch by epoch"
+CURVE_HINT_TRAINING = "The curves grow here\nonce the first epoch ends"
 
 
 def _excerpt(notes, start: float, end: float) -> list:
@@ -338,7 +340,7 @@ class JazzTab(QWidget):
         controls = QWidget()
         column = QVBoxLayout(controls)
         column.setContentsMargins(6, 6, 6, 6)
-        column.setSpacing(6)
+        column.setSpacing(4)
         column.addWidget(self._build_piece_box())
         column.addWidget(self._build_training_box())
         column.addWidget(self._build_generate_box())
@@ -398,6 +400,7 @@ class JazzTab(QWidget):
     def _build_training_box(self) -> QGroupBox:
         box = QGroupBox("Training")
         form = QFormLayout(box)
+        form.setVerticalSpacing(5)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.epochs_spin = self._spin(1, 2000, 100, "Passes over all training windows", 10)
         self.units_spin = self._spin(4, 512, 64, "LSTM units n_a: the size of the network's memory", 8)
@@ -451,6 +454,7 @@ class JazzTab(QWidget):
     def _build_generate_box(self) -> QGroupBox:
         box = QGroupBox("Improvise")
         form = QFormLayout(box)
+        form.setVerticalSpacing(5)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.measures_spin = self._spin(1, 256, 8, "Length of each variation in measures")
         self.temperature_spin = QDoubleSpinBox()
@@ -602,10 +606,11 @@ class JazzTab(QWidget):
         self.acc_curve = pg.PlotDataItem([], [], pen=pen("orange"), name="accuracy")
         self.acc_view.addItem(self.acc_curve)
         self.curve_plot.setXRange(1, 10, padding=0.02)
-        self.curve_hint = pg.TextItem("Press Train: the curves\ngrow here, epoch by epoch", color="#888",
+        self.curve_hint = pg.TextItem(CURVE_HINT, color="#888",
                                       anchor=(0.5, 0.5))
         self.curve_plot.addItem(self.curve_hint, ignoreBounds=True)
-        self.curve_hint.setPos(5.5, 0.5)
+        item.getViewBox().sigRangeChanged.connect(self._centre_curve_hint)  # whatever epochs the axis shows
+        self._centre_curve_hint()
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(parts_box)
@@ -999,6 +1004,7 @@ class JazzTab(QWidget):
         self._train_note("Loading TensorFlow (a few seconds the first time)…")
         self.train_button.setText("Stop")
         self.train_worker.start(self._training.job)
+        self._plot_history()  # empty: the hint, over the epochs to come
 
     def _train_note(self, text: str) -> None:
         self.train_status.setText(text)
@@ -1022,9 +1028,14 @@ class JazzTab(QWidget):
         if event.message:
             self._train_note(event.message)
 
+    def _centre_curve_hint(self, *_args) -> None:
+        (x0, x1), (y0, y1) = self.curve_plot.getPlotItem().getViewBox().viewRange()
+        self.curve_hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
     def _plot_history(self) -> None:
         epochs = list(range(1, len(self.history["loss"]) + 1))
         self.curve_hint.setVisible(not epochs)
+        self.curve_hint.setText(CURVE_HINT_TRAINING if self.train_worker.is_running() else CURVE_HINT)
         self.loss_curve.setData(epochs, self.history["loss"])
         self.acc_curve.setData(epochs[: len(self.history["accuracy"])], self.history["accuracy"])
         self.loss_curve.setSymbol("o" if len(epochs) <= 60 else None)
@@ -1037,10 +1048,11 @@ class JazzTab(QWidget):
         self.train_progress.setValue(self.train_progress.maximum())
         loss, acc = model.history["loss"][-1], model.history["accuracy"][-1]
         self.train_progress.setFormat(f"Done: {model.epochs_trained} epochs in {model.seconds:.1f} s")
-        self._train_note(
-            f"Trained: loss {loss:.3f}, accuracy {acc:.0%}. Press Generate to improvise."
+        self._train_note(f"Trained: loss {loss:.3f}, accuracy {acc:.0%}. Ready to improvise.")
+        self._status(
+            f"Training finished in {model.seconds:.1f} s: loss {loss:.3f}, accuracy {acc:.0%}. "
+            "Press Generate to improvise."
         )
-        self._status(f"Training finished in {model.seconds:.1f} s: loss {loss:.3f}, accuracy {acc:.0%}.")
         self._update_enabled()
 
     def _on_train_failed(self, message: str, trace: str) -> None:
@@ -1061,17 +1073,17 @@ class JazzTab(QWidget):
             self.model = so_far
             done = so_far.epochs_trained
             loss, acc = so_far.history["loss"][-1], so_far.history["accuracy"][-1]
-            self.train_progress.setFormat(f"Stopped after {done} of {total} epochs")
-            self._train_note(
-                f"Stopped after {done} of {total} epochs: loss {loss:.3f}, accuracy {acc:.0%}. "
-                "The model so far is kept: Generate improvises with it."
-            )
+            self.train_progress.setFormat(f"Stopped at epoch {done}/{total}")
+            self._train_note(f"Model so far kept: loss {loss:.3f}, accuracy {acc:.0%}.")
             self._status(f"Stopped after {done} of {total} epochs — the model so far is kept.")
         else:
-            self.train_progress.setFormat("Stopped before the first epoch ended")
-            kept = " The previous model is kept." if self.model is not None else ""
-            self._train_note(f"Training stopped before the first epoch ended.{kept}")
-            self._status(f"Training stopped before the first epoch ended.{kept}")
+            self.train_progress.setFormat("Stopped")
+            if self.model is not None:  # the curves of the model that is kept
+                self.history = {name: list(values) for name, values in self.model.history.items()}
+            self._plot_history()
+            kept = "the previous model is kept" if self.model is not None else "no model yet"
+            self._train_note(f"Stopped before the first epoch ended: {kept}.")
+            self._status(f"Training stopped before the first epoch ended: {kept}.")
         self._update_enabled()
 
     # ==========================================================================

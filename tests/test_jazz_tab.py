@@ -256,7 +256,8 @@ def test_stop_during_training_is_quick_and_keeps_the_model_so_far(main_window, t
     # what was learnt is kept: the epochs on the curve, ready to improvise and to save
     assert tab.model is not None and tab.model.epochs_trained == done
     assert tab.model.history["loss"] == pytest.approx(tab.history["loss"])
-    assert tab.train_progress.format() == f"Stopped after {done} of 500 epochs"
+    assert tab.train_progress.format() == f"Stopped at epoch {done}/500"
+    assert "Model so far kept" in tab.train_status.text()
     assert main_window.statusBar().currentMessage() == (
         f"Stopped after {done} of 500 epochs — the model so far is kept."
     )
@@ -276,7 +277,7 @@ def test_stop_before_the_first_epoch_keeps_no_model(main_window, tab, qtbot):
         pass
     assert tab.history["loss"] == [] and tab.model is None
     assert not tab.generate_button.isEnabled() and not tab.save_model_button.isEnabled()
-    assert "before the first epoch" in main_window.statusBar().currentMessage()
+    assert main_window.statusBar().currentMessage() == "Training stopped before the first epoch ended: no model yet."
 
 
 @pytest.mark.tf
@@ -393,3 +394,18 @@ def test_source_preview_plays_from_the_bar_on_screen(tab, qtbot):
     with wave.open(str(path), "rb") as w:
         assert w.getnframes() == round((seconds + TAIL_SECONDS) * SAMPLE_RATE)
     tab.stop_playing()
+
+
+def test_the_plot_hint_stays_whole_inside_the_plot(tab, qtbot):
+    view = tab.curve_plot.getPlotItem().getViewBox()
+
+    def hint_inside() -> bool:
+        return tab.curve_hint.isVisible() and view.sceneBoundingRect().contains(tab.curve_hint.sceneBoundingRect())
+
+    assert hint_inside() and "Press Train" in tab.curve_hint.toPlainText()
+    for epochs in (500, 12, 2000):  # the axis spans the epochs to come
+        tab._train_epochs = epochs
+        tab._plot_history()
+        qtbot.wait(10)
+        assert view.viewRange()[0][1] >= epochs
+        assert hint_inside(), (epochs, tab.curve_hint.sceneBoundingRect(), view.sceneBoundingRect())
