@@ -270,9 +270,16 @@ def test_stop_during_training_is_quick_and_keeps_the_model_so_far(main_window, t
 
 
 @pytest.mark.tf
-def test_stop_before_the_first_epoch_keeps_no_model(main_window, tab, qtbot):
+def test_stop_before_the_first_epoch_keeps_no_model(main_window, tab, qtbot, monkeypatch):
+    import threading
+
+    from engine.jazz import model as jazz_model
+
+    gate, real = threading.Event(), jazz_model.keras_module
+    monkeypatch.setattr(jazz_model, "keras_module", lambda: gate.wait(30) and real())  # hold the job before any batch
     tab.train_button.click()
-    tab.train_button.click()  # at once: the job stops at its next event, before any batch
+    tab.train_button.click()  # Stop, while TensorFlow is still "loading"
+    gate.set()
     with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
         pass
     assert tab.history["loss"] == [] and tab.model is None
