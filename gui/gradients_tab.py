@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -61,13 +62,21 @@ VERDICT_TEXT = {
     "acceptable": "acceptable: ≤ 1e-5",
     "suspicious": "suspicious: ≤ 1e-3",
     "wrong": "wrong: > 1e-3",
-    "unresolved": "too small for finite differences",
+    "unresolved": "unresolved: too small for centred differences",
 }
 CELL_COLOURS = {"rnn": "blue", "lstm": "orange"}
 CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM", "both": "RNN and LSTM"}
-COLUMNS = ("Cell", "Gradient", "Shape", "Norm", "vs numerical", "vs TF")
+# The verdicts come right after the name, so a narrow table still shows them without scrolling.
+COLUMNS = ("Cell", "Gradient", "vs numerical", "vs TF", "Shape", "Norm")
+COL_NAME, COL_NUMERIC, COL_TF = 1, 2, 3
 
 _SETTINGS_KEYS = ("n_x", "n_a", "n_y", "m", "T_x", "seed")
+
+# Narrowest and widest the panes get (px): together they fit a window about 800 px wide.
+CONTROLS_WIDTH = (220, 340)
+TABLE_MIN_WIDTH = 260
+PICTURES_MIN_WIDTH = 230
+RESULTS_ROOMY_WIDTH = 660  # below this the controls column narrows before the results do
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -91,16 +100,19 @@ class GradientsTab(QWidget):
         self._started_at = 0.0
         self._shown_config: LabConfig | None = None
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._build_controls())
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setCollapsible(0, False)
-        splitter.setSizes([320, 960])
+        # The controls keep the width the user gives them while the results have room; in a narrow
+        # window they give way first (see _fit_controls), then the result panes shrink together.
+        self._controls_width = CONTROLS_WIDTH[1] - 20
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._build_controls())
+        self.splitter.addWidget(self._build_results())
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._on_controls_dragged)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
 
         self._restore_settings()
         self._show_equations()
@@ -186,14 +198,24 @@ class GradientsTab(QWidget):
         box.addWidget(self.progress_bar)
         box.addWidget(self.progress_label)
 
-        legend = QGroupBox("Relative error ‖analytic − reference‖ / max‖·‖")
+        legend = QGroupBox("Colours of the error columns")
         grid = QVBoxLayout(legend)
         grid.setSpacing(3)
+        caption = QLabel(
+            "Relative error per array: ‖analytic − reference‖ / max(‖analytic‖, ‖reference‖), "
+            "the reference being centred differences or TensorFlow."
+        )
+        caption.setWordWrap(True)
+        caption.setMinimumWidth(120)  # wraps instead of widening the column
+        caption.setStyleSheet("color: #555")
+        grid.addWidget(caption)
         for key, text in VERDICT_TEXT.items():
             label = QLabel(text)
             label.setStyleSheet(
                 f"background: {VERDICT_COLOURS[key]}; border: 1px solid #c8c8c8; border-radius: 3px; padding: 2px 6px"
             )
+            label.setWordWrap(True)
+            label.setMinimumWidth(100)
             grid.addWidget(label)
 
         column = QWidget()
@@ -208,8 +230,11 @@ class GradientsTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(230)
-        scroll.setMaximumWidth(380)
+        # Never narrower than the widest row of controls (plus the scroll bar): nothing is cut off.
+        needed = column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        self._controls_min_width = max(CONTROLS_WIDTH[0], needed)
+        scroll.setMinimumWidth(self._controls_min_width)
+        scroll.setMaximumWidth(CONTROLS_WIDTH[1])
         return scroll
 
     def _build_results(self) -> QWidget:
@@ -218,6 +243,7 @@ class GradientsTab(QWidget):
         box = QVBoxLayout(table_box)
         self.summary_label = QLabel("No check yet: press Run.")
         self.summary_label.setWordWrap(True)
+        self.summary_label.setMinimumWidth(120)  # a wrapping label would otherwise ask for ~400 px
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -226,26 +252,39 @@ class GradientsTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setDefaultSectionSize(20)
         header = self.table.horizontalHeader()
+        # Columns as wide as their contents, the last one taking what is left; a narrow table scrolls sideways.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.itemSelectionChanged.connect(self._on_table_selection)
         self.tf_note = QLabel("")
         self.tf_note.setWordWrap(True)
+        self.tf_note.setMinimumWidth(120)
         self.tf_note.setStyleSheet("color: #555")
         box.addWidget(self.summary_label)
         box.addWidget(self.table, 1)
         box.addWidget(self.tf_note)
+        table_box.setMinimumWidth(TABLE_MIN_WIDTH)
 
         # Gradient flow.
-        self.flow_plot = make_plot(
-            "Gradient flow, loss on the last step", left="‖∂L/∂a⟨t⟩‖", bottom="time step t", legend=True
+        # A short title: pyqtgraph will not let the plot be narrower than it.
+        self.flow_plot = make_plot(left="‖∂L/∂a⟨t⟩‖", bottom="time step t", legend=True)
+        self.flow_plot.setTitle(
+            "Gradient flow<br><span style='font-size: 9pt; color: #555555'>loss on the last step only</span>",
+            size="11pt",
         )
         self.flow_plot.setLogMode(x=False, y=True)
         self.flow_plot.getAxis("left").enableAutoSIPrefix(False)
-        legend = self.flow_plot.getPlotItem().legend
-        if legend is not None:
-            legend.setOffset((10, 10))  # top left: the last steps, where the loss sits, are the largest
+        self.flow_legend = self.flow_plot.getPlotItem().legend
+        self.flow_legend.setOffset((10, 10))  # moved to the emptiest corner once there are curves
+        self.flow_legend.setBrush(pg.mkBrush(255, 255, 255, 210))  # readable where it must cover a curve
+        self.flow_legend.setPen(pg.mkPen("#d0d0d0"))
+        self.flow_plot.getViewBox().sigResized.connect(self._place_flow_legend)
         self.flow_curves: dict[str, pg.PlotDataItem] = {}
+        self._flow_range: list[list[float]] | None = None  # the range last set, to tell a user's zoom
+        self._flow_names: dict[str, tuple[str, str]] = {}  # cell: legend entry, long and short
+        self.flow_plot.setMinimumSize(PICTURES_MIN_WIDTH, 160)
 
         # Heatmap with its chooser.
         heat_box = QWidget()
@@ -271,7 +310,7 @@ class GradientsTab(QWidget):
         chooser.addWidget(self.sample_spin)
         chooser.addWidget(self.log_check)
         self.heat_widget = pg.GraphicsLayoutWidget()
-        self.heat_widget.setMinimumHeight(180)
+        self.heat_widget.setMinimumHeight(160)
         self.heat_plot = self.heat_widget.addPlot()
         self.heat_plot.setMenuEnabled(False)
         self.heat_plot.invertY(True)  # row 0 on top, as a matrix is written
@@ -288,17 +327,20 @@ class GradientsTab(QWidget):
         self.colour_bar.setImageItem(self.heat_image, insert_in=self.heat_plot)
         self.heat_info = QLabel(" ")
         self.heat_info.setStyleSheet("color: #555")
+        # Clipped rather than widening the pane when the window is narrow.
+        self.heat_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.heat_plot.scene().sigMouseMoved.connect(self._on_heat_hover)
         self._heat_array: np.ndarray | None = None
         self._heat_origin = (0.0, 0.0)
         heat_layout.addLayout(chooser)
         heat_layout.addWidget(self.heat_widget, 1)
         heat_layout.addWidget(self.heat_info)
+        heat_box.setMinimumWidth(PICTURES_MIN_WIDTH)
 
         # Equations.
         self.equations = QTextBrowser()
         self.equations.setOpenExternalLinks(False)
-        self.equations.setMinimumWidth(150)
+        self.equations.setMinimumHeight(90)
 
         # Words on the left (table, equations), pictures on the right (flow, heatmap).
         words = QSplitter(Qt.Orientation.Vertical)
@@ -316,6 +358,23 @@ class GradientsTab(QWidget):
         for splitter in (words, pictures, results):
             splitter.setChildrenCollapsible(False)
         return results
+
+    # -- sizing --------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_controls()
+
+    def _fit_controls(self) -> None:
+        """Give the controls their chosen width, less whatever the results need to stay roomy."""
+        total = self.splitter.width() - self.splitter.handleWidth()
+        if total < self._controls_min_width:
+            return  # not laid out yet
+        width = min(self._controls_width, total - RESULTS_ROOMY_WIDTH)
+        width = max(self._controls_min_width, min(width, CONTROLS_WIDTH[1]))
+        self.splitter.setSizes([width, total - width])
+
+    def _on_controls_dragged(self, position: int, index: int) -> None:
+        self._controls_width = self.splitter.sizes()[0]
 
     # -- settings ------------------------------------------------------------------
     def config(self, use_tf: bool | None = None) -> LabConfig:
@@ -379,6 +438,7 @@ class GradientsTab(QWidget):
     # -- running -------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
+        self._fit_controls()
         if self._auto_run_pending:
             # A quick first check so the tab is never empty; TensorFlow waits for Run (it takes seconds to load).
             self._auto_run_pending = False
@@ -550,14 +610,13 @@ class GradientsTab(QWidget):
                 name.setData(Qt.ItemDataRole.UserRole, f"{row.cell}:{row.name}")
                 shape = QTableWidgetItem(_shape_text(row.shape))
                 norm = QTableWidgetItem(f"{row.norm:.3e}")
-                norm.setTextAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
                 items = [
                     cell,
                     name,
-                    shape,
-                    norm,
                     self._error_item(row.rel_err_numeric, row.numeric_verdict(), row.numeric_floor),
                     self._error_item(row.rel_err_tf, row.tf_verdict()),
+                    shape,
+                    norm,
                 ]
                 for j, item in enumerate(items):
                     self.table.setItem(i, j, item)
@@ -567,15 +626,18 @@ class GradientsTab(QWidget):
         for curve in self.flow_curves.values():
             plot.removeItem(curve)
         self.flow_curves.clear()
+        self._flow_names.clear()
         for report in result.cells:
             colour = CELL_COLOURS[report.cell]
             steps = np.arange(1, report.flow.size + 1)
             norms = np.maximum(report.flow, 1e-300)  # a log axis cannot show zero
-            name = report.cell.upper()
+            name = short = report.cell.upper()
             if norms.size > 1:  # the average factor per step back in time: < 1 vanishes, > 1 explodes
                 factor = (norms[0] / norms[-1]) ** (1.0 / (norms.size - 1))
                 shown = f"{factor:.2f}" if 0.01 <= factor < 100 else f"{factor:.1e}"
                 name += f"  ×{shown} per step back"
+                short += f"  ×{shown}"
+            self._flow_names[report.cell] = (name, short)
             curve = plot.plot(
                 steps,
                 norms,
@@ -587,7 +649,53 @@ class GradientsTab(QWidget):
                 name=name,
             )
             self.flow_curves[report.cell] = curve
-        plot.enableAutoRange()
+        self._flow_range = None
+        self._place_flow_legend()
+
+    def _place_flow_legend(self, *_args) -> None:
+        """Frame the curves and put the legend where it hides none of their points.
+
+        The legend goes to an empty corner; when every corner has points (a narrow plot, curves all
+        over), the range grows upwards to leave a band for it at the top. A view the user has zoomed
+        or panned is left alone.
+        """
+        view = self.flow_plot.getViewBox()
+        data = [curve.getData() for curve in self.flow_curves.values()]  # y already log10 (log mode)
+        if not data or view.width() <= 0 or view.height() <= 0:
+            return
+        if self._flow_range is not None and not np.allclose(view.viewRange(), self._flow_range):
+            return
+        self._fit_legend_names(view.width())
+        xs = np.concatenate([x for x, _ in data])
+        ys = np.concatenate([y for _, y in data])
+        x0, x1 = xs.min() - 0.5, xs.max() + 0.5
+        pad = max(0.06 * (ys.max() - ys.min()), 0.05)
+        y0, y1 = ys.min() - pad, ys.max() + pad
+        margin = 10
+        size = self.flow_legend.boundingRect()
+        width = (size.width() + 2 * margin) / view.width()
+        height = (size.height() + 2 * margin) / view.height()
+        corner, covered = _emptiest_corner((xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0), width, height, margin)
+        if covered and height < 0.6:
+            y1 = y0 + (y1 - y0) / (1 - height)
+            corner = (margin, margin)
+        view.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self._flow_range = view.viewRange()
+        self.flow_legend.setOffset(corner)
+
+    def _fit_legend_names(self, room: float) -> None:
+        """Long legend entries ('×0.72 per step back') when they fit the plot, short ones ('×0.72') if not."""
+        legend = self.flow_legend
+        if not self._flow_names:
+            return
+        metrics = QFontMetricsF(legend.items[0][1].item.font()) if legend.items else QFontMetricsF(QFont())
+        longest = max(metrics.horizontalAdvance(long) for long, _short in self._flow_names.values())
+        pick = 0 if longest + 60 <= room else 1  # 60: the line sample, spacing and margins besides the text
+        wanted = [(self.flow_curves[cell], names[pick]) for cell, names in self._flow_names.items()]
+        if [label.text for _sample, label in legend.items] != [text for _curve, text in wanted]:
+            legend.clear()  # new entries: pyqtgraph does not shrink an entry whose text got shorter
+            for curve, text in wanted:
+                legend.addItem(curve, text)
 
     def _heat_sources(self, result: LabResult) -> list[tuple[str, str, str]]:
         """(label, cell, key) for every array the heatmap can show."""
@@ -687,7 +795,7 @@ class GradientsTab(QWidget):
         if not items:
             return
         row = items[0].row()
-        key = self.table.item(row, 1).data(Qt.ItemDataRole.UserRole)
+        key = self.table.item(row, COL_NAME).data(Qt.ItemDataRole.UserRole)
         index = self.heat_combo.findData(key)
         if index >= 0:
             self.heat_combo.setCurrentIndex(index)
@@ -701,6 +809,28 @@ class GradientsTab(QWidget):
             parts.append(_LSTM_EQUATIONS)
         parts.append(_LOSS_EQUATIONS)
         self.equations.setHtml("".join(parts))
+
+
+def _emptiest_corner(
+    xs: np.ndarray, ys: np.ndarray, width: float, height: float, margin: int = 10
+) -> tuple[tuple[int, int], int]:
+    """The corner of the plot whose legend-sized box covers the fewest points, and how many.
+
+    xs, ys: (N,) points as fractions of the visible range, y upwards; width, height: the legend's
+    share of the plot. The corner is a legend offset in pyqtgraph's signs (+ from the left/top,
+    − from the right/bottom). A vanishing gradient leaves the top left and bottom right empty, an
+    exploding one the bottom left and top right; ties go to the top left.
+    """
+    left, right = xs < width, xs > 1 - width
+    top, bottom = ys > 1 - height, ys < height
+    covered = {
+        (margin, margin): np.sum(left & top),
+        (-margin, -margin): np.sum(right & bottom),
+        (-margin, margin): np.sum(right & top),
+        (margin, -margin): np.sum(left & bottom),
+    }
+    corner = min(covered, key=covered.get)
+    return corner, int(covered[corner])
 
 
 def _heat_axes(key: str, n_a: int, columns: int) -> tuple[str, str]:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from engine import rnn
 from engine.gradient_lab import LabConfig
-from gui.gradients_tab import VERDICT_COLOURS, GradientsTab
+from gui.gradients_tab import COL_NUMERIC, COL_TF, COLUMNS, VERDICT_COLOURS, GradientsTab
 from gui.settings import app_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,11 +50,11 @@ def test_run_fills_table_plot_and_heatmap(qtbot, tab):
     assert tab.table.rowCount() == 7 + 12
     assert [tab.table.item(r, 1).text() for r in range(7)] == ["dWax", "dWaa", "dba", "dWya", "dby", "dx", "da0"]
     assert tab.table.item(7, 0).text() == "LSTM" and tab.table.item(8, 1).text() == "dbf"
-    assert tab.table.item(5, 2).text() == "2×2×5"
+    assert tab.table.item(5, COLUMNS.index("Shape")).text() == "2×2×5"
     for row in range(tab.table.rowCount()):
-        assert background(tab, row, 4) == QColor(VERDICT_COLOURS["good"])
-        assert tab.table.item(row, 4).text().endswith("good")
-        assert tab.table.item(row, 5).text() == "—"
+        assert background(tab, row, COL_NUMERIC) == QColor(VERDICT_COLOURS["good"])
+        assert tab.table.item(row, COL_NUMERIC).text().endswith("good")
+        assert tab.table.item(row, COL_TF).text() == "—"
     assert "19 good" in tab.summary_label.text()
     assert "press Run" in tab.tf_note.text() or "tick" in tab.tf_note.text()
 
@@ -90,6 +90,43 @@ def test_log_heatmap_and_table_selection(qtbot, tab):
     assert tab.heat_image.image.shape == (3, 5)
 
 
+def test_the_tab_fits_an_800_pixel_wide_window(qtbot, tab):
+    run_and_wait(qtbot, tab, SMALL)
+    assert tab.minimumSizeHint().width() <= 820
+    tab.resize(800 - 12, 560)  # the tab inside an 800 px window
+    qtbot.waitUntil(lambda: tab.width() == 788)
+    controls = tab.splitter.widget(0)
+    assert controls.widget().width() <= controls.viewport().width()  # no control cut off at the right
+    assert controls.width() < 300  # the controls gave way first
+    for widget in (tab.table, tab.flow_plot, tab.heat_widget, tab.equations):
+        assert widget.width() >= 200, widget
+    # The verdict columns are in view without scrolling sideways.
+    right = tab.table.columnViewportPosition(COL_TF) + tab.table.columnWidth(COL_TF)
+    assert right <= tab.table.viewport().width()
+    # Wide again: the controls get their width back.
+    tab.resize(1268, 760)
+    qtbot.waitUntil(lambda: tab.splitter.sizes()[0] >= 300)
+
+
+@pytest.mark.parametrize("width", [788, 1268])
+@pytest.mark.parametrize("scale", [0.5, 3.0])
+def test_the_flow_legend_hides_no_point(qtbot, tab, width, scale):
+    """Vanishing (scale 0.5) and wild RNN gradients (3.0), in a narrow and a wide tab."""
+    tab.resize(width, 620)
+    run_and_wait(qtbot, tab, LabConfig(cell="both", n_a=4, T_x=30, scale=scale, loss="last", use_tf=False))
+    view = tab.flow_plot.getViewBox()
+
+    def hidden_points():
+        legend = tab.flow_legend.sceneBoundingRect()
+        data = [zip(*curve.getData(), strict=True) for curve in tab.flow_curves.values()]  # y: log10
+        points = [view.mapViewToScene(QPointF(x, y)) for pairs in data for x, y in pairs]
+        return [p for p in points if legend.contains(p)]
+
+    qtbot.wait(50)  # the legend settles once laid out
+    assert hidden_points() == []
+    assert view.sceneBoundingRect().contains(tab.flow_legend.sceneBoundingRect())
+
+
 def test_a_wrong_gradient_is_shown_in_red(qtbot, tab, monkeypatch):
     correct = rnn.rnn_backward
 
@@ -102,8 +139,8 @@ def test_a_wrong_gradient_is_shown_in_red(qtbot, tab, monkeypatch):
     run_and_wait(qtbot, tab, LabConfig(**{**SMALL.__dict__, "cell": "rnn"}))
     assert tab.table.rowCount() == 7
     assert tab.table.item(1, 1).text() == "dWaa"
-    assert background(tab, 1, 4) == QColor(VERDICT_COLOURS["wrong"])
-    assert background(tab, 0, 4) == QColor(VERDICT_COLOURS["good"])
+    assert background(tab, 1, COL_NUMERIC) == QColor(VERDICT_COLOURS["wrong"])
+    assert background(tab, 0, COL_NUMERIC) == QColor(VERDICT_COLOURS["good"])
     assert "1 wrong" in tab.summary_label.text()
 
 
@@ -166,7 +203,7 @@ def test_tensorflow_column(qtbot, tab):
     result = run_and_wait(qtbot, tab, LabConfig(**{**SMALL.__dict__, "use_tf": True}), timeout=120_000)
     assert result.tf_status == "checked"
     for row in range(tab.table.rowCount()):
-        assert background(tab, row, 5) == QColor(VERDICT_COLOURS["good"])
+        assert background(tab, row, COL_TF) == QColor(VERDICT_COLOURS["good"])
     assert "TensorFlow autodiff" in tab.tf_note.text()
 
 
