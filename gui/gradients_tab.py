@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +34,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -81,6 +84,38 @@ RESULTS_ROOMY_WIDTH = 660  # below this the controls column narrows before the r
 
 def _shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(str(n) for n in shape)
+
+
+class SelectionOutlineDelegate(QStyledItemDelegate):
+    """Shows the selected row as an outline, so the verdict colours of its cells stay visible.
+
+    The usual selection fill would paint over them. (The view fills a selected row's panel with
+    the highlight before the delegate paints, so every cell here paints its whole background.)
+    Cells without a colour of their own get a light tint of the highlight.
+    """
+
+    OUTLINE = 2  # px
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        if not option.state & QStyle.StateFlag.State_Selected:
+            super().paint(painter, option, index)
+            return
+        plain = QStyleOptionViewItem(option)
+        plain.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        highlight = option.palette.color(QPalette.ColorRole.Highlight)
+        if index.data(Qt.ItemDataRole.BackgroundRole) is None:
+            tint = QColor(highlight)
+            tint.setAlpha(40)
+            painter.fillRect(option.rect, option.palette.base())
+            painter.fillRect(option.rect, tint)
+        super().paint(painter, plain, index)
+        rect, width = option.rect, self.OUTLINE
+        painter.fillRect(rect.left(), rect.top(), rect.width(), width, highlight)
+        painter.fillRect(rect.left(), rect.bottom() - width + 1, rect.width(), width, highlight)
+        if index.column() == 0:
+            painter.fillRect(rect.left(), rect.top(), width, rect.height(), highlight)
+        if index.column() == index.model().columnCount() - 1:
+            painter.fillRect(rect.right() - width + 1, rect.top(), width, rect.height(), highlight)
 
 
 class GradientsTab(QWidget):
@@ -257,7 +292,10 @@ class GradientsTab(QWidget):
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setItemDelegate(SelectionOutlineDelegate(self.table))
+        self.table.setToolTip("Click a row to show that gradient in the heatmap.")
         self.table.itemSelectionChanged.connect(self._on_table_selection)
+        self.table.cellClicked.connect(self._show_row_in_heatmap)  # also when the row was selected already
         self.tf_note = QLabel("")
         self.tf_note.setWordWrap(True)
         self.tf_note.setMinimumWidth(120)
@@ -736,6 +774,7 @@ class GradientsTab(QWidget):
         if chosen is None:
             return
         array, key = chosen
+        self._select_heatmap_row()
         self.sample_spin.setEnabled(array.ndim == 3)
         if array.ndim == 3:  # (units, batch, time): one sequence of the batch
             sample = min(self.sample_spin.value(), array.shape[1]) - 1
@@ -790,15 +829,29 @@ class GradientsTab(QWidget):
             )
 
     def _on_table_selection(self) -> None:
-        """Selecting a row shows that gradient in the heatmap."""
+        """Selecting a row (by mouse or keyboard) shows that gradient in the heatmap."""
         items = self.table.selectedItems()
-        if not items:
-            return
-        row = items[0].row()
-        key = self.table.item(row, COL_NAME).data(Qt.ItemDataRole.UserRole)
-        index = self.heat_combo.findData(key)
+        if items:
+            self._show_row_in_heatmap(items[0].row())
+
+    def _show_row_in_heatmap(self, row: int, _column: int = 0) -> None:
+        item = self.table.item(row, COL_NAME)
+        index = self.heat_combo.findData(item.data(Qt.ItemDataRole.UserRole)) if item else -1
         if index >= 0:
             self.heat_combo.setCurrentIndex(index)
+
+    def _select_heatmap_row(self) -> None:
+        """Select the table row of the gradient in the heatmap (none for hidden states or ∂L/∂a⟨t⟩)."""
+        key = self.heat_combo.currentData()
+        with QSignalBlocker(self.table):
+            for row in range(self.table.rowCount()):
+                item = self.table.item(row, COL_NAME)
+                if item is not None and item.data(Qt.ItemDataRole.UserRole) == key:
+                    self.table.selectRow(row)
+                    break
+            else:
+                self.table.clearSelection()
+        self.table.viewport().update()
 
     def _show_equations(self, *_args) -> None:
         cell = self.cell_combo.currentData()

@@ -3,12 +3,13 @@
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 
 from engine import rnn
 from engine.gradient_lab import LabConfig
@@ -88,6 +89,68 @@ def test_log_heatmap_and_table_selection(qtbot, tab):
     np.testing.assert_allclose(tab.heat_image.image, np.log10(np.abs(result.cells[0].gradients["dWaa"])))
     tab.heat_combo.setCurrentIndex(tab.heat_combo.findData("rnn:flow"))
     assert tab.heat_image.image.shape == (3, 5)
+
+
+def click_row(qtbot, tab, row):
+    centre = tab.table.visualRect(tab.table.model().index(row, 1)).center()
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_clicking_a_row_shows_that_gradient_and_the_heatmap_choice_selects_its_row(qtbot, tab):
+    result = run_and_wait(qtbot, tab, SMALL)
+    click_row(qtbot, tab, 8)  # LSTM dbf
+    assert tab.heat_combo.currentData() == "lstm:dbf"
+    np.testing.assert_array_equal(tab.heat_image.image, result.cells[1].gradients["dbf"])
+
+    # Showing something else and clicking the same (still selected) row again brings it back.
+    tab.heat_combo.setCurrentIndex(tab.heat_combo.findData("rnn:a"))
+    assert tab.table.selectedItems() == []  # hidden states have no row
+    click_row(qtbot, tab, 8)
+    assert tab.heat_combo.currentData() == "lstm:dbf"
+
+    # Choosing a gradient in the combo selects its row, so the outline says what the heatmap shows.
+    tab.heat_combo.setCurrentIndex(tab.heat_combo.findData("rnn:dx"))
+    assert {item.row() for item in tab.table.selectedItems()} == {5}
+    np.testing.assert_array_equal(tab.heat_image.image, result.cells[0].gradients["dx"][:, 0, :])
+
+    # The keyboard moves through the rows too.
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down)
+    assert tab.heat_combo.currentData() == "rnn:da0"
+
+
+def test_a_selected_row_keeps_its_verdict_colours(qtbot, tab, monkeypatch):
+    correct = rnn.rnn_backward
+
+    def drops_the_recurrent_gradient(da, caches):
+        gradients = correct(da, caches)
+        gradients["dWaa"] = np.zeros_like(gradients["dWaa"])
+        return gradients
+
+    monkeypatch.setattr(rnn, "rnn_backward", drops_the_recurrent_gradient)
+    run_and_wait(qtbot, tab, LabConfig(**{**SMALL.__dict__, "cell": "rnn"}))
+    click_row(qtbot, tab, 1)  # the wrong one
+    assert tab.heat_combo.currentData() == "rnn:dWaa"
+    image = tab.table.viewport().grab().toImage()
+    highlight = tab.table.palette().color(QPalette.ColorRole.Highlight)
+
+    def background_of(row, column):
+        """The commonest colour inside the cell (its background: text covers less than half)."""
+        rect = tab.table.visualRect(tab.table.model().index(row, column)).adjusted(0, 3, 0, -3)
+        xs, ys = range(rect.left(), rect.right()), range(rect.top(), rect.bottom())
+        colours = Counter(image.pixel(x, y) for x in xs for y in ys)
+        return QColor.fromRgb(colours.most_common(1)[0][0])
+
+    def top_edge(row, column):
+        rect = tab.table.visualRect(tab.table.model().index(row, column))
+        return image.pixelColor(rect.center().x(), rect.top())
+
+    assert background_of(1, COL_NUMERIC) == QColor(VERDICT_COLOURS["wrong"])  # not hidden by the highlight
+    assert background_of(0, COL_NUMERIC) == QColor(VERDICT_COLOURS["good"])
+    assert top_edge(1, COL_NUMERIC) == highlight  # the selection shows as an outline
+    assert top_edge(0, COL_NUMERIC) != highlight
+    plain = background_of(1, COLUMNS.index("Shape"))  # cells without a verdict: a light tint, not a fill
+    assert plain != highlight and plain.lightness() > 200
 
 
 def test_the_tab_fits_an_800_pixel_wide_window(qtbot, tab):
