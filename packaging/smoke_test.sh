@@ -52,9 +52,10 @@ started=$SECONDS
 tar -xzf "$archive" -C "$work"
 app="$work/sequence-studio/sequence-studio"
 [ -x "$app" ] || fail "the archive has no executable sequence-studio/sequence-studio"
-# --version and Help > About read the version from the package metadata, which must be in the bundle.
-[ -f "$work/sequence-studio/_internal/sequence_studio-$version.dist-info/METADATA" ] ||
-  fail "the bundle lacks the package metadata sequence_studio-$version.dist-info"
+# --version and Help > About read the version from the package metadata, which must be in the bundle
+# (as a wheel's dist-info, or as the egg-info an editable install leaves in the source tree).
+grep -qsx "Version: $version" "$work"/sequence-studio/_internal/sequence_studio{-"$version".dist-info/METADATA,.egg-info/PKG-INFO} ||
+  fail "the bundle lacks the package metadata of sequence-studio $version"
 say "smoke test of $(basename "$archive") in $work (unpacked in $((SECONDS - started)) s)"
 
 # run NAME ARGS...: run the app from $work/run in a clean environment; output goes to $work/NAME.out/.err
