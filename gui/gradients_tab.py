@@ -804,6 +804,8 @@ class GradientsTab(QWidget):
         self.colour_bar.setLevels(levels)
         self.heat_plot.setLabel("bottom", bottom)
         self.heat_plot.setLabel("left", left)
+        _index_ticks(self.heat_plot.getAxis("bottom"), int(origin[0] + 0.5), cols)
+        _index_ticks(self.heat_plot.getAxis("left"), 0, rows)
         split = key.startswith("dW") and key[2:] in ("f", "i", "c", "o")
         self.heat_split.setVisible(split)
         if split:
@@ -886,6 +888,14 @@ def _emptiest_corner(
     return corner, int(covered[corner])
 
 
+def _index_ticks(axis: pg.AxisItem, first: int, count: int) -> None:
+    """Label every row or column of a small heatmap by its index (no fractional ticks between cells)."""
+    if count <= 16:
+        axis.setTicks([[(first + i, str(first + i)) for i in range(count)]])
+    else:
+        axis.setTicks(None)  # pyqtgraph's own spacing
+
+
 def _heat_axes(key: str, n_a: int, columns: int) -> tuple[str, str]:
     """Axis labels (left, bottom) of the heatmap of array ``key`` ("a", "flow" or a gradient name)."""
     gate = key.startswith("dW") and key[2:] in ("f", "i", "c", "o")
@@ -909,58 +919,99 @@ def _sub(text: str) -> str:
     return f"<sub>{text}</sub>"
 
 
+def _eq(*equations: str) -> str:
+    """One line of equations; a narrow panel wraps between equations, never inside one."""
+    return "<p class='eq'>" + ", &nbsp; ".join(e.replace(" ", "&nbsp;") for e in equations) + "</p>"
+
+
+def _differs(text: str) -> str:
+    """A note on where widely copied versions differ: text on a tint with an orange stripe on its left."""
+    return (
+        "<table class='diff' width='100%' cellspacing='0' cellpadding='0' border='0'><tr>"
+        "<td width='4' bgcolor='#E69F00'></td>"
+        f"<td bgcolor='#fdf1e2' style='padding: 4px 8px'>{text}</td></tr></table>"
+    )
+
+
 _STYLE = """
 <style>
  body { font-size: 10pt; }
- h3 { margin: 8px 0 4px 0; color: #0072B2; }
- p.eq { font-family: 'DejaVu Serif', 'Times New Roman', serif; font-size: 11pt; margin: 2px 0 2px 12px; }
+ h3 { margin: 12px 0 4px 0; color: #0072B2; font-size: 11pt; }
+ p.eq { font-family: 'DejaVu Serif', 'Times New Roman', serif; font-size: 11pt; margin: 3px 0 3px 28px;
+        text-indent: -16px; }
  p.note { color: #444; margin: 4px 0 4px 0; }
- div.diff { background: #fdf1e2; border-left: 3px solid #E69F00; padding: 4px 8px; margin: 6px 0; }
+ table.diff { margin: 6px 0 6px 0; }
 </style>
 """
 
 _EQUATIONS_HEAD = (
     _STYLE
     + "<p class='note'>The equations as the engine implements them (⊙ is the elementwise product, "
-    "σ the logistic sigmoid, ⟨t⟩ a time step). Boxes mark where widely copied tutorial versions differ.</p>"
+    "σ the logistic sigmoid, ⟨t⟩ a time step). Orange notes mark where widely copied tutorial versions differ.</p>"
 )
 
-_RNN_EQUATIONS = f"""
-<h3>RNN forward</h3>
-<p class='eq'>a⟨t⟩ = tanh(W{_sub('ax')} x⟨t⟩ + W{_sub('aa')} a⟨t−1⟩ + b{_sub('a')})</p>
-<p class='eq'>ŷ⟨t⟩ = softmax(W{_sub('ya')} a⟨t⟩ + b{_sub('y')})</p>
-<div class='diff'>The output reads the <b>new</b> state a⟨t⟩. Some copies compute it from a⟨t−1⟩.</div>
-<h3>RNN backward (rnn_cell_backward, rnn_backward)</h3>
-<p class='eq'>∂L/∂a⟨t⟩ = da⟨t⟩ + da{_sub('prev')} from step t+1</p>
-<p class='eq'>dz = (1 − a⟨t⟩²) ⊙ ∂L/∂a⟨t⟩</p>
-<p class='eq'>dx⟨t⟩ = W{_sub('ax')}ᵀ dz, &nbsp; da{_sub('prev')} = W{_sub('aa')}ᵀ dz</p>
-<p class='eq'>dW{_sub('ax')} += dz x⟨t⟩ᵀ, &nbsp; dW{_sub('aa')} += dz a⟨t−1⟩ᵀ, &nbsp; db{_sub('a')} += Σ{_sub('batch')} dz</p>
-<div class='diff'>Each step receives da⟨t⟩ <b>plus</b> the da{_sub('prev')} sent back by step t+1; dropping it
-leaves every earlier step with only its own output's gradient.</div>
-"""
+_RNN_EQUATIONS = (
+    "<h3>RNN forward</h3>"
+    + _eq(f"a⟨t⟩ = tanh(W{_sub('ax')} x⟨t⟩ + W{_sub('aa')} a⟨t−1⟩ + b{_sub('a')})")
+    + _eq(f"ŷ⟨t⟩ = softmax(W{_sub('ya')} a⟨t⟩ + b{_sub('y')})")
+    + _differs("The output reads the <b>new</b> state a⟨t⟩. Some copies compute it from a⟨t−1⟩.")
+    + "<h3>RNN backward (rnn_cell_backward, rnn_backward)</h3>"
+    + _eq(f"∂L/∂a⟨t⟩ = da⟨t⟩ + da{_sub('prev')} from step t+1")
+    + _eq("dz = (1 − a⟨t⟩²) ⊙ ∂L/∂a⟨t⟩")
+    + _eq(f"dx⟨t⟩ = W{_sub('ax')}ᵀ dz", f"da{_sub('prev')} = W{_sub('aa')}ᵀ dz")
+    + _eq(
+        f"dW{_sub('ax')} += dz x⟨t⟩ᵀ",
+        f"dW{_sub('aa')} += dz a⟨t−1⟩ᵀ",
+        f"db{_sub('a')} += Σ{_sub('batch')} dz",
+    )
+    + _differs(
+        f"Each step receives da⟨t⟩ <b>plus</b> the da{_sub('prev')} sent back by step t+1; dropping it "
+        "leaves every earlier step with only its own output's gradient."
+    )
+)
 
-_LSTM_EQUATIONS = f"""
-<h3>LSTM forward</h3>
-<p class='eq'>f = σ(W{_sub('f')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('f')}), &nbsp; i = σ(W{_sub('i')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('i')})</p>
-<p class='eq'>c̃ = tanh(W{_sub('c')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('c')}), &nbsp; o = σ(W{_sub('o')}[a⟨t−1⟩; x⟨t⟩] + b{_sub('o')})</p>
-<p class='eq'>c⟨t⟩ = f ⊙ c⟨t−1⟩ + i ⊙ c̃, &nbsp; a⟨t⟩ = o ⊙ tanh(c⟨t⟩)</p>
-<p class='eq'>ŷ⟨t⟩ = softmax(W{_sub('y')} a⟨t⟩ + b{_sub('y')}), &nbsp; c⟨0⟩ = 0</p>
-<h3>LSTM backward (lstm_cell_backward, lstm_backward)</h3>
-<p class='eq'>dc = dc{_sub('next')} + da{_sub('next')} ⊙ o ⊙ (1 − tanh²c⟨t⟩)</p>
-<p class='eq'>dz{_sub('o')} = da{_sub('next')} ⊙ tanh c⟨t⟩ ⊙ o(1 − o), &nbsp; dz{_sub('c')} = dc ⊙ i ⊙ (1 − c̃²)</p>
-<p class='eq'>dz{_sub('i')} = dc ⊙ c̃ ⊙ i(1 − i), &nbsp; dz{_sub('f')} = dc ⊙ c⟨t−1⟩ ⊙ f(1 − f)</p>
-<p class='eq'>dW{_sub('g')} += dz{_sub('g')} [a⟨t−1⟩; x⟨t⟩]ᵀ, &nbsp; db{_sub('g')} += Σ{_sub('batch')} dz{_sub('g')} &nbsp; (g = f, i, c, o)</p>
-<p class='eq'>[da{_sub('prev')}; dx⟨t⟩] = Σ{_sub('g')} W{_sub('g')}ᵀ dz{_sub('g')}, &nbsp; dc{_sub('prev')} = dc ⊙ f</p>
-<div class='diff'>A well-known version leaves dc{_sub('next')} out of dc and ⊙ f out of dc{_sub('prev')}:
-the memory path, the reason an LSTM remembers, is cut. lstm_backward must also add da{_sub('prev')}
-to da⟨t⟩. The course notebook's printed values for lstm_backward cannot be reproduced by correct math.</div>
-"""
+_GATE_INPUT = "[a⟨t−1⟩; x⟨t⟩]"
 
-_LOSS_EQUATIONS = f"""
-<h3>The checked loss</h3>
-<p class='eq'>L = −(1/m) Σ{_sub('t')} Σ{_sub('i')} log ŷ⟨t⟩[target]</p>
-<p class='eq'>∂L/∂z{_sub('y')}⟨t⟩ = (ŷ⟨t⟩ − onehot(target))/m, &nbsp; da⟨t⟩ = W{_sub('y')}ᵀ ∂L/∂z{_sub('y')}⟨t⟩</p>
-<p class='note'>Summed over all steps or the last step only. The gradient-flow plot always uses the last
-step, so vanishing and exploding gradients appear as a straight slope on its log axis.
-Centred differences: (L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁵ for every element of every array.</p>
-"""
+_LSTM_EQUATIONS = (
+    "<h3>LSTM forward</h3>"
+    + _eq(
+        f"f = σ(W{_sub('f')} {_GATE_INPUT} + b{_sub('f')})",
+        f"i = σ(W{_sub('i')} {_GATE_INPUT} + b{_sub('i')})",
+    )
+    + _eq(
+        f"c̃ = tanh(W{_sub('c')} {_GATE_INPUT} + b{_sub('c')})",
+        f"o = σ(W{_sub('o')} {_GATE_INPUT} + b{_sub('o')})",
+    )
+    + _eq("c⟨t⟩ = f ⊙ c⟨t−1⟩ + i ⊙ c̃", "a⟨t⟩ = o ⊙ tanh(c⟨t⟩)")
+    + _eq(f"ŷ⟨t⟩ = softmax(W{_sub('y')} a⟨t⟩ + b{_sub('y')})", "c⟨0⟩ = 0")
+    + "<h3>LSTM backward (lstm_cell_backward, lstm_backward)</h3>"
+    + _eq(f"dc = dc{_sub('next')} + da{_sub('next')} ⊙ o ⊙ (1 − tanh²c⟨t⟩)")
+    + _eq(
+        f"dz{_sub('o')} = da{_sub('next')} ⊙ tanh c⟨t⟩ ⊙ o(1 − o)",
+        f"dz{_sub('c')} = dc ⊙ i ⊙ (1 − c̃²)",
+    )
+    + _eq(f"dz{_sub('i')} = dc ⊙ c̃ ⊙ i(1 − i)", f"dz{_sub('f')} = dc ⊙ c⟨t−1⟩ ⊙ f(1 − f)")
+    + _eq(
+        f"dW{_sub('g')} += dz{_sub('g')} {_GATE_INPUT}ᵀ",
+        f"db{_sub('g')} += Σ{_sub('batch')} dz{_sub('g')}",
+        "(g = f, i, c, o)",
+    )
+    + _eq(f"[da{_sub('prev')}; dx⟨t⟩] = Σ{_sub('g')} W{_sub('g')}ᵀ dz{_sub('g')}", f"dc{_sub('prev')} = dc ⊙ f")
+    + _differs(
+        f"A well-known version leaves dc{_sub('next')} out of dc and ⊙ f out of dc{_sub('prev')}: "
+        f"the memory path, the reason an LSTM remembers, is cut. lstm_backward must also add da{_sub('prev')} "
+        "to da⟨t⟩. The course notebook's printed values for lstm_backward cannot be reproduced by correct math."
+    )
+)
+
+_LOSS_EQUATIONS = (
+    "<h3>The checked loss</h3>"
+    + _eq(f"L = −(1/m) Σ{_sub('t')} Σ{_sub('i')} log ŷ⟨t⟩[target]")
+    + _eq(
+        f"∂L/∂z{_sub('y')}⟨t⟩ = (ŷ⟨t⟩ − onehot(target))/m",
+        f"da⟨t⟩ = W{_sub('y')}ᵀ ∂L/∂z{_sub('y')}⟨t⟩",
+    )
+    + "<p class='note'>Summed over all steps or the last step only. The gradient-flow plot always uses the last "
+    "step, so vanishing and exploding gradients appear as a straight slope on its log axis. "
+    "Centred differences: (L(θ+h) − L(θ−h)) / 2h with h = 10⁻⁵ for every element of every array.</p>"
+)
