@@ -424,6 +424,7 @@ class JazzTab(QWidget):
         self.train_progress.setTextVisible(True)
         self.train_progress.setFormat("")
         run_row = QHBoxLayout()
+        run_row.setSpacing(8)
         run_row.addWidget(self.train_button)
         run_row.addWidget(self.train_progress, 1)
         form.addRow(run_row)
@@ -431,6 +432,7 @@ class JazzTab(QWidget):
         self.train_status.hide()
         form.addRow(self.train_status)
         models = QHBoxLayout()
+        models.setSpacing(8)  # as the Open and Bundled buttons above
         self.save_model_button = QPushButton("Save model…")
         self.save_model_button.clicked.connect(self.save_model_dialog)
         self.load_model_button = QPushButton("Load model…")
@@ -1002,6 +1004,7 @@ class JazzTab(QWidget):
         self.train_progress.setValue(0)
         self.train_progress.setFormat("Starting…")
         self._train_note("Loading TensorFlow (a few seconds the first time)…")
+        self._status(f"Training {settings.epochs} epochs on {self.corpus.token_count} tokens…")
         self.train_button.setText("Stop")
         self.train_worker.start(self._training.job)
         self._plot_history()  # empty: the hint, over the epochs to come
