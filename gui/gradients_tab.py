@@ -889,8 +889,10 @@ def _emptiest_corner(
 
 
 def _index_ticks(axis: pg.AxisItem, first: int, count: int) -> None:
-    """Label every row or column of a small heatmap by its index (no fractional ticks between cells)."""
-    if count <= 16:
+    """Label each row or column of a small heatmap by its index, where pyqtgraph would put ticks between
+    cells (at 0.5, or at ±0.4 for a single column); larger ones keep pyqtgraph's spacing, which is integral.
+    """
+    if count <= 6:
         axis.setTicks([[(first + i, str(first + i)) for i in range(count)]])
     else:
         axis.setTicks(None)  # pyqtgraph's own spacing
