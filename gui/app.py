@@ -91,7 +91,7 @@ def run_app(screenshot: str | None = None, tab: str | None = None) -> int:
 
     from gui.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(remember=not screenshot)
     if tab:
         try:
             window.select_tab(tab)

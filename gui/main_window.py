@@ -65,8 +65,10 @@ def about_versions() -> dict[str, str]:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, remember: bool = True):
+        """``remember=False`` (screenshots) reads the remembered state but never writes it."""
         super().__init__(parent)
+        self.remember = remember
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
 
@@ -192,12 +194,13 @@ class MainWindow(QMainWindow):
             if worker.is_running():
                 log.info("closing: stopping a running job")
             worker.shutdown()
-        for i in range(self.tabs.count()):
-            save_state = getattr(self.tabs.widget(i), "save_state", None)
-            if save_state is not None:
-                save_state()
-        settings = app_settings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/tab", self.tabs.currentIndex())
+        if self.remember:
+            for i in range(self.tabs.count()):
+                save_state = getattr(self.tabs.widget(i), "save_state", None)
+                if save_state is not None:
+                    save_state()
+            settings = app_settings()
+            settings.setValue("window/geometry", self.saveGeometry())
+            settings.setValue("window/tab", self.tabs.currentIndex())
         super().closeEvent(event)
 

@@ -147,6 +147,20 @@ def test_screenshot_writes_a_png_of_the_requested_tab(tmp_path):
     assert (image.width(), image.height()) == (1280, 820)
 
 
+def test_a_screenshot_leaves_the_remembered_window_alone(qtbot, main_window):
+    main_window.select_tab("jazz")
+    main_window.close()
+    shot = MainWindow(remember=False)
+    qtbot.addWidget(shot)
+    assert shot.tabs.currentIndex() == 2  # it reads the remembered state...
+    shot.select_tab("gradients")
+    shot.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.tabs.currentIndex() == 2  # ...but does not write it
+    again.close()
+
+
 def test_screenshot_with_an_unknown_tab_fails_clearly(tmp_path):
     result = _run("--screenshot", str(tmp_path / "x.png"), "--tab", "nope")
     assert result.returncode == 2
