@@ -165,7 +165,7 @@ def run_parts(args) -> int:
 
 
 def run_train(args) -> int:
-    from engine.jazz import JazzError, TrainSettings, build_corpus, read_song, save_model, train_job
+    from engine.jazz import JazzError, Training, TrainSettings, build_corpus, read_song, save_model
     from engine.jobs import run_job
 
     began = time.perf_counter()
@@ -181,7 +181,8 @@ def run_train(args) -> int:
             batch_size=args.batch_size,
             seed=args.seed,
         )
-        job = train_job(corpus, settings)
+        training = Training(corpus, settings)
+        job = training.job()
     except JazzError as exc:
         return _fail(str(exc))
     if args.out is not None and args.out.exists() and not args.out.is_dir():
@@ -207,8 +208,20 @@ def run_train(args) -> int:
 
     try:
         model = run_job(job, report)
-    except KeyboardInterrupt:
-        print("interrupted; nothing saved", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C: keep what the finished epochs learnt, as the window's Stop does
+        so_far = training.model
+        if so_far is None:
+            print("interrupted before the first epoch ended; nothing saved", file=sys.stderr)
+        elif args.out is None:
+            print(f"interrupted after {so_far.epochs_trained} of {settings.epochs} epochs; nothing saved "
+                  "(use --out MODEL_DIR to keep it)", file=sys.stderr)
+        else:
+            try:
+                save_model(so_far, args.out)
+            except (JazzError, OSError) as exc:
+                return _fail(f"could not save the model into {args.out}: {exc}")
+            print(f"interrupted after {so_far.epochs_trained} of {settings.epochs} epochs; "
+                  f"saved the model so far in {args.out}", file=sys.stderr)
         return 130
 
     if args.out is not None:
