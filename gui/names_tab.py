@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,6 +63,15 @@ KNOWN_COLOUR = "#8a8a8a"
 NEW_COLOUR = "#1d1d1d"
 MAX_TRAINING_SAMPLES = 400  # lines kept in the list of names sampled while training
 
+# Narrowest and widest the panes get (px): together they fit a window about 800 px wide.
+# Legend entries, long and short: the short ones when the long would cover much of a narrow plot.
+LEGEND_NAMES = {"train": ("training (running mean)", "training"), "val": ("validation (held-out names)", "validation")}
+CONTROLS_WIDTH = (240, 360)  # the control column never gets narrower than its widest row, though
+CONTROLS_PREFERRED = 340
+PLOT_MIN_SIZE = (240, 170)
+DURING_MIN_WIDTH = 170
+RESULTS_ROOMY_WIDTH = 700  # below this the controls column narrows before the results do
+
 
 def _fmt_duration(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
@@ -81,6 +90,107 @@ def _select(combo: QComboBox, key: str) -> None:
     index = combo.findData(key)
     if index >= 0:
         combo.setCurrentIndex(index)
+
+
+def _breakable(text: str) -> str:
+    """``text`` with a zero-width space between its characters, so a wrapping label may break it anywhere."""
+    return "\u200b".join(text)
+
+
+def _group(*widgets: QWidget) -> QWidget:
+    """Widgets side by side in a plain container, kept together when a row wraps."""
+    group = QWidget()
+    layout = QHBoxLayout(group)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return group
+
+
+class ElidedLabel(QLabel):
+    """One line of text that asks for no width: elided in the middle when narrow, whole in its tooltip."""
+
+    def __init__(self, text: str = "", bold: bool = False):
+        super().__init__()
+        self._full = ""
+        if bold:
+            font = self.font()
+            font.setBold(True)
+            self.setFont(font)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 1))
+        if shown != self.text():
+            self.setText(shown)
+
+
+class WrappingRow(QWidget):
+    """Controls on one line when there is room for them all, else on two.
+
+    ``first`` stays on the first line with ``action`` (a button) at its right end; ``movable``
+    follows ``first`` on a wide row and makes the second line of a narrow one. The row's minimum
+    width is the two-line one, so a narrow window wraps the row instead of cutting it.
+    """
+
+    def __init__(self, first: QWidget, movable: list[QWidget], action: QWidget):
+        super().__init__()
+        self._first, self._movable, self._action = first, movable, action
+        self._lines = QVBoxLayout(self)
+        self._lines.setContentsMargins(0, 0, 0, 0)
+        self._top, self._bottom = QHBoxLayout(), QHBoxLayout()
+        self._lines.addLayout(self._top)
+        self._lines.addLayout(self._bottom)
+        self._top.addWidget(first)
+        for widget in movable:
+            self._top.addWidget(widget)
+        self._top.addStretch(1)
+        self._top.addWidget(action)
+        self._bottom.addStretch(1)
+        self.wrapped = False
+
+    def _width(self, widgets: list[QWidget], hint: str) -> int:
+        sizes = [getattr(w, hint)().width() for w in widgets]
+        return sum(sizes) + self._top.spacing() * (len(sizes) - 1)
+
+    def one_line_width(self) -> int:
+        """The width below which the row wraps: everything at its preferred size on one line."""
+        return self._width([self._first, *self._movable, self._action], "sizeHint")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        width = max(self._width([self._first, self._action], "minimumSizeHint"),
+                    self._width(self._movable, "minimumSizeHint"))
+        return QSize(width, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.set_wrapped(event.size().width() < self.one_line_width())
+
+    def set_wrapped(self, wrapped: bool) -> None:
+        if wrapped == self.wrapped:
+            return
+        self.wrapped = wrapped
+        for widget in self._movable:
+            (self._top if wrapped else self._bottom).removeWidget(widget)
+        if wrapped:
+            for i, widget in enumerate(self._movable):
+                self._bottom.insertWidget(i, widget)
+        else:
+            for i, widget in enumerate(self._movable, start=1):
+                self._top.insertWidget(i, widget)
+        self.updateGeometry()
 
 
 class NamesTab(QWidget):
@@ -117,16 +227,20 @@ class NamesTab(QWidget):
         self._plot_timer.setInterval(100)  # redraw the curves at most ten times a second
         self._plot_timer.timeout.connect(self._redraw_curves)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._build_controls())
-        splitter.addWidget(self._build_results())
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setCollapsible(0, False)
-        splitter.setSizes([340, 940])
+        # The controls keep the width the user gives them while the results have room; in a narrow
+        # window they give way first (see _fit_controls), then the result panes shrink.
+        self._controls_width = CONTROLS_PREFERRED
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._build_controls())
+        self.splitter.addWidget(self._build_results())
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([CONTROLS_PREFERRED, 940])
+        self.splitter.splitterMoved.connect(self._on_controls_dragged)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
 
         self._restore_settings()
         self._update_actions()
@@ -140,21 +254,22 @@ class NamesTab(QWidget):
         layout.addWidget(self._build_training_box())
         layout.addWidget(self._build_model_box())
         layout.addStretch(1)
-        scroll = QScrollArea()
+        self.controls = scroll = QScrollArea()
         scroll.setWidget(column)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(column.minimumSizeHint().width() + 6)
-        scroll.setMaximumWidth(400)
+        # Never narrower than the widest row of controls plus the scroll bar: nothing is cut off.
+        needed = column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        self._controls_min_width = max(CONTROLS_WIDTH[0], needed)
+        scroll.setMinimumWidth(self._controls_min_width)
+        scroll.setMaximumWidth(CONTROLS_WIDTH[1])
         return scroll
 
     def _build_corpus_box(self) -> QGroupBox:
         box = QGroupBox("Corpus")
         layout = QVBoxLayout(box)
-        self.corpus_label = QLabel("—")
-        self.corpus_label.setTextFormat(Qt.TextFormat.RichText)
-        self.corpus_label.setWordWrap(True)
+        self.corpus_label = ElidedLabel("—", bold=True)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open…")
         self.open_button.setToolTip("Open a UTF-8 text file of names, one per line (or drop it on the window).")
@@ -182,11 +297,13 @@ class NamesTab(QWidget):
         item.getAxis("left").setWidth(34)
         self.hist_bars = pg.BarGraphItem(x=[0], height=[0], width=0.8, brush=PALETTE["sky"], pen=pg.mkPen(None))
         item.addItem(self.hist_bars)
-        layout.addWidget(self.corpus_label)
+        title = QHBoxLayout()
+        title.addWidget(self.corpus_label, 1)
+        title.addWidget(self.lowercase_check)
+        layout.addLayout(title)
         layout.addLayout(buttons)
         layout.addWidget(self.stats_label)
         layout.addWidget(self.hist_plot)
-        layout.addWidget(self.lowercase_check)
         return box
 
     def _build_training_box(self) -> QGroupBox:
@@ -227,12 +344,14 @@ class NamesTab(QWidget):
         clip_row.addWidget(self.clip_combo, 1)
         clip_row.addWidget(self.clip_spin)
         self.seed_spin = self._int_spin(0, 99_999, "Seed of the weights, the order of the names and the split.")
-        self.val_spin = QDoubleSpinBox()
-        self.val_spin.setRange(0.0, 0.5)
-        self.val_spin.setDecimals(2)
-        self.val_spin.setSingleStep(0.05)
-        self.val_spin.setValue(0.1)
-        self.val_spin.setToolTip("Share of the names held out to measure the validation loss.")
+        self.seed_spin.setGroupSeparatorShown(False)  # a seed is a label, not a quantity
+        self.val_spin = QSpinBox()
+        self.val_spin.setRange(0, 50)
+        self.val_spin.setSingleStep(5)
+        self.val_spin.setValue(10)
+        self.val_spin.setSuffix(" %")
+        self.val_spin.setToolTip("Share of the names held out to measure the validation loss\n"
+                                 "(never trained on; early stopping watches them).")
         self.val_spin.valueChanged.connect(self._show_corpus_stats)
         model_row = QHBoxLayout()
         model_row.addWidget(self.cell_combo, 1)
@@ -243,17 +362,16 @@ class NamesTab(QWidget):
         optimizer_row.addWidget(self.lr_spin, 1)
         self.lr_spin.setPrefix("lr ")
         split_row = QHBoxLayout()
-        split_row.addWidget(self.seed_spin, 1)
         split_row.addWidget(self.val_spin, 1)
-        self.seed_spin.setPrefix("seed ")
-        self.val_spin.setPrefix("held out ")
+        split_row.addWidget(QLabel("seed"))
+        split_row.addWidget(self.seed_spin, 1)
         form.addRow("Preset", self.preset_combo)
         form.addRow("Cell", model_row)
         form.addRow("Batch", self.batch_spin)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Optimizer", optimizer_row)
         form.addRow("Clipping", clip_row)
-        form.addRow("Data", split_row)
+        form.addRow("Held out", split_row)
 
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
@@ -262,7 +380,7 @@ class NamesTab(QWidget):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("Idle")
+        self.progress_bar.setFormat("Not trained yet")
         self.progress_label = QLabel(" ")
         self.progress_label.setStyleSheet("color: #555")
         self.progress_label.setWordWrap(True)
@@ -303,11 +421,12 @@ class NamesTab(QWidget):
         item = self.loss_plot.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="mean")  # a 100,000-step run stays smooth
-        self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name="training (running mean)")
+        self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name=LEGEND_NAMES["train"][0])
         self.val_curve = item.plot(
             [], [], pen=pen("orange", 2), symbol="o", symbolSize=5, symbolBrush=PALETTE["orange"],
-            symbolPen=None, name="validation (held-out names)",
+            symbolPen=None, name=LEGEND_NAMES["val"][0],
         )
+        self.loss_plot.getViewBox().sigResized.connect(self._fit_legend)
         self.best_line = pg.InfiniteLine(angle=0, pen=pen("orange", 1, dashed=True))
         self.best_line.setVisible(False)
         item.addItem(self.best_line)
@@ -321,17 +440,27 @@ class NamesTab(QWidget):
         during_layout = QVBoxLayout(during)
         self.training_samples = QListWidget()
         self.training_samples.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.training_samples.setToolTip("Seven names sampled at intervals as the model learns (newest first).")
         self.training_samples.setUniformItemSizes(True)
         self.training_samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.training_samples.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.training_samples.addItem(self._hint_item("Names appear here as it learns."))
+        # Every block is drawn with the same seed (as the course does), so a block differs from the
+        # one before only by what the model learnt; the caption says so, since it shows.
+        self.during_caption = QLabel("Same random draws each time: what changes is the model.")
+        self.during_caption.setWordWrap(True)
+        self.during_caption.setMinimumWidth(100)
+        self.during_caption.setStyleSheet("color: #555")
+        during_layout.addWidget(self.during_caption)
         during_layout.addWidget(self.training_samples)
-        during.setMinimumWidth(200)
+        during.setMinimumWidth(DURING_MIN_WIDTH)
+        self.loss_plot.setMinimumSize(*PLOT_MIN_SIZE)
 
+        # The plot takes two thirds of what the window gains or loses, the list one third.
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.loss_plot)
         top.addWidget(during)
+        top.setStretchFactor(0, 2)
+        top.setStretchFactor(1, 1)
         top.setSizes([680, 260])
         top.setChildrenCollapsible(False)
 
@@ -345,13 +474,13 @@ class NamesTab(QWidget):
     def _build_sampling_box(self) -> QGroupBox:
         box = QGroupBox("Invent names")
         layout = QVBoxLayout(box)
-        controls = QHBoxLayout()
         self.temp_slider = QSlider(Qt.Orientation.Horizontal)
         self.temp_slider.setRange(10, 200)
         self.temp_slider.setValue(100)
         self.temp_slider.setSingleStep(5)
         self.temp_slider.setPageStep(10)
-        self.temp_slider.setMinimumWidth(120)
+        self.temp_slider.setMinimumWidth(90)
+        self.temp_slider.setMaximumWidth(240)
         self.temp_slider.setToolTip("Temperature: below 1 the model plays safe, above 1 it takes risks.")
         self.temp_label = QLabel("1.00")
         self.temp_label.setMinimumWidth(30)
@@ -360,6 +489,7 @@ class NamesTab(QWidget):
         self.prefix_edit.setPlaceholderText("start with…")
         self.prefix_edit.setMaxLength(40)
         self.prefix_edit.setToolTip("Optional prefix: every name starts with it (the model is primed with it).")
+        self.prefix_edit.setMinimumWidth(90)
         self.prefix_edit.setMaximumWidth(130)
         self.prefix_edit.returnPressed.connect(self.generate)
         self.count_spin = QSpinBox()
@@ -372,26 +502,27 @@ class NamesTab(QWidget):
         self.generate_button = QPushButton("Generate")
         self.generate_button.setMinimumWidth(96)
         self.generate_button.clicked.connect(self.generate)
-        for widget in (QLabel("Temperature"), self.temp_slider, self.temp_label, QLabel("Prefix"),
-                       self.prefix_edit, QLabel("Count"), self.count_spin, self.unique_check):
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        controls.addWidget(self.generate_button)
+        self.sampling_row = WrappingRow(
+            _group(QLabel("Temperature"), self.temp_slider, self.temp_label),
+            [_group(QLabel("Prefix"), self.prefix_edit), _group(QLabel("Count"), self.count_spin), self.unique_check],
+            self.generate_button,
+        )
 
         self.sample_list = QListWidget()
         self.sample_list.setViewMode(QListWidget.ViewMode.ListMode)
-        self.sample_list.setFlow(QListWidget.Flow.TopToBottom)
+        self.sample_list.setFlow(QListWidget.Flow.LeftToRight)  # rows of names; a long list scrolls down
         self.sample_list.setWrapping(True)
         self.sample_list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.sample_list.setUniformItemSizes(True)
-        self.sample_list.setGridSize(QSize(self.sample_list.fontMetrics().horizontalAdvance("m" * 16) + 16,
-                                           self.sample_list.fontMetrics().height() + 8))
+        self.sample_list.setUniformItemSizes(True)  # every item gets the grid cell's size (_on_sampled)
+        self.sample_list.setViewportMargins(4, 4, 4, 4)
         self.sample_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.sample_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         footer = QHBoxLayout()
         self.sample_summary = QLabel("Train a model, or load a saved one, to invent names.")
         self.sample_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.sample_summary.setWordWrap(True)
+        self.sample_summary.setMinimumWidth(120)  # wraps instead of widening the pane
         self.copy_button = QPushButton("Copy")
         self.copy_button.setToolTip("Copy the selected names (all when none is selected), one per line.")
         self.copy_button.clicked.connect(self.copy_names)
@@ -402,10 +533,49 @@ class NamesTab(QWidget):
         footer.addWidget(self.copy_button)
         footer.addWidget(self.export_button)
 
-        layout.addLayout(controls)
+        layout.addWidget(self.sampling_row)
         layout.addWidget(self.sample_list, 1)
         layout.addLayout(footer)
         return box
+
+    # -- sizing ------------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_controls()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._fit_controls()
+
+    def _fit_controls(self) -> None:
+        """Give the controls their chosen width, less whatever the results need to stay roomy."""
+        total = self.splitter.width() - self.splitter.handleWidth()
+        if total < self._controls_min_width:
+            return  # not laid out yet
+        width = min(self._controls_width, total - RESULTS_ROOMY_WIDTH)
+        width = max(self._controls_min_width, min(width, CONTROLS_WIDTH[1]))
+        self.splitter.setSizes([width, total - width])
+
+    def _fit_legend(self, *_args) -> None:
+        """Long legend entries when they take at most half the plot's width, short ones otherwise."""
+        legend = self.loss_plot.getPlotItem().legend
+        if legend is None:
+            return
+        metrics = QFontMetricsF(legend.items[0][1].item.font()) if legend.items else QFontMetricsF(self.font())
+        longest = max(metrics.horizontalAdvance(long) for long, _short in LEGEND_NAMES.values())
+        pick = 0 if 2 * (longest + 50) <= self.loss_plot.getViewBox().width() else 1  # 50: line sample, margins
+        wanted = [(self.train_curve, LEGEND_NAMES["train"][pick]), (self.val_curve, LEGEND_NAMES["val"][pick])]
+        if [label.text for _sample, label in legend.items] != [text for _curve, text in wanted]:
+            legend.clear()  # pyqtgraph does not shrink an entry whose text got shorter
+            for curve, text in wanted:
+                legend.addItem(curve, text)
+
+    def legend_names(self) -> list[str]:
+        legend = self.loss_plot.getPlotItem().legend
+        return [label.text for _sample, label in legend.items]
+
+    def _on_controls_dragged(self, _position: int, _index: int) -> None:
+        self._controls_width = self.splitter.sizes()[0]
 
     # -- settings ----------------------------------------------------------------------------
     def _apply_preset(self) -> None:
@@ -418,6 +588,7 @@ class NamesTab(QWidget):
         _select(self.optimizer_combo, config.optimizer)
         _select(self.clip_combo, config.clip_mode)
         self.clip_spin.setValue(config.clip)
+        self._set_training_samples_tip(config.sample_every, config.samples)
 
     def training_config(self):
         """The settings shown, as a TrainConfig (the preset plus the values in the controls)."""
@@ -432,7 +603,7 @@ class NamesTab(QWidget):
             clip_mode=self.clip_combo.currentData(),
             clip=self.clip_spin.value(),
             seed=self.seed_spin.value(),
-            val_split=round(self.val_spin.value(), 4),
+            val_split=self.val_spin.value() / 100,
             lowercase=self.lowercase_check.isChecked(),
         )
 
@@ -454,7 +625,7 @@ class NamesTab(QWidget):
                 _select(self.clip_combo, str(saved["clip_mode"]))
                 self.clip_spin.setValue(float(saved["clip"]))
                 self.seed_spin.setValue(int(saved["seed"]))
-                self.val_spin.setValue(float(saved["val_split"]))
+                self.val_spin.setValue(round(100 * float(saved["val_split"])))
             except (KeyError, TypeError, ValueError):
                 self._apply_preset()
         self.temp_slider.setValue(settings.value("names/temperature", 100, type=int))
@@ -476,7 +647,8 @@ class NamesTab(QWidget):
                 "cell": self.cell_combo.currentData(), "hidden": self.hidden_spin.value(),
                 "batch": self.batch_spin.value(), "steps": self.steps_spin.value(), "lr": self.lr_spin.value(),
                 "optimizer": self.optimizer_combo.currentData(), "clip_mode": self.clip_combo.currentData(),
-                "clip": self.clip_spin.value(), "seed": self.seed_spin.value(), "val_split": self.val_spin.value(),
+                "clip": self.clip_spin.value(), "seed": self.seed_spin.value(),
+                "val_split": self.val_spin.value() / 100,
             },
         )
         bundled = str(resource_path("names", "dinosaurs.txt"))
@@ -502,7 +674,7 @@ class NamesTab(QWidget):
         path = resource_path("names", "dinosaurs.txt")
         if not path.exists():
             self.corpus = None
-            self.corpus_label.setText("<b>No corpus</b>")
+            self.corpus_label.set_full_text("No corpus")
             self.stats_label.setText("The bundled dinosaur list is missing from this installation; open a list.")
             self._update_actions()
             return
@@ -522,7 +694,7 @@ class NamesTab(QWidget):
         self.corpus = corpus
         bundled = Path(path) == resource_path("names", "dinosaurs.txt")
         name = "Dinosaurs (bundled)" if bundled else Path(path).name
-        self.corpus_label.setText(f"<b>{name}</b>")
+        self.corpus_label.set_full_text(name)
         self.corpus_label.setToolTip(str(path))
         self._show_corpus_stats()
         self._status(f"Corpus: {name}: {corpus.describe()}")
@@ -534,12 +706,14 @@ class NamesTab(QWidget):
         if corpus is None:
             return
         lengths = [len(n) for n in corpus.names]
-        n_val = len(split_names(corpus.names, round(self.val_spin.value(), 4), 0)[1]) if len(corpus.names) > 1 else 0
+        n_val = len(split_names(corpus.names, self.val_spin.value() / 100, 0)[1]) if len(corpus.names) > 1 else 0
         alphabet = corpus.alphabet
         shown = alphabet if len(alphabet) <= 40 else alphabet[:40] + "…"
+        repeats = len(corpus.names) - corpus.unique_names
         lines = [
-            f"{len(corpus.names):,} names ({corpus.unique_names:,} distinct), {n_val:,} held out",
-            f"{len(alphabet)} characters: {shown.replace(' ', '␣')}",
+            f"{len(corpus.names):,} names" + (f" ({corpus.unique_names:,} different)" if repeats else "")
+            + f", {n_val:,} held out",
+            f"{len(alphabet)} characters: {_breakable(shown.replace(' ', '␣'))}",
             f"length {min(lengths)}–{max(lengths)}, mean {np.mean(lengths):.1f}",
         ]
         if corpus.skipped_long:
@@ -576,6 +750,7 @@ class NamesTab(QWidget):
         self._train_corpus = self.corpus
         self._clear_curves()
         self.training_samples.clear()
+        self._set_training_samples_tip(config.sample_every, config.samples)
         self._train_started = time.monotonic()
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("Starting…")
@@ -613,7 +788,10 @@ class NamesTab(QWidget):
         fraction = event.fraction or 0.0
         self.progress_bar.setValue(int(1000 * fraction))
         elapsed = time.monotonic() - self._train_started
-        eta = f" · ≤ {_fmt_duration(elapsed * (1 - fraction) / fraction)} left" if fraction > 0.002 else ""
+        # Early stopping may end the run sooner: the time left is then an upper bound.
+        bound = "≤ " if self._train_config.patience else ""
+        left = _fmt_duration(elapsed * (1 - fraction) / fraction) if fraction > 0.002 else ""
+        eta = f" · {bound}{left} left" if left else ""
         self.progress_bar.setFormat(f"step {event.step:,} of {event.total:,}{eta}")
         details = []
         if "train_loss" in metrics:
@@ -636,6 +814,15 @@ class NamesTab(QWidget):
             self.val_curve.setData(np.asarray(self._val_steps), np.asarray(self._val_losses))
             self.best_line.setValue(min(self._val_losses))
             self.best_line.setVisible(True)
+
+    def _set_training_samples_tip(self, every: int, count: int) -> None:
+        self.training_samples.setToolTip(
+            f"Every {every:,} steps, {count} names drawn with the same seed, as the course does; newest first.\n"
+            "The n-th name of every block comes from the same random numbers, so names share their first\n"
+            "letters while the model is unsure, and what changes from block to block is what it learnt,\n"
+            "not chance. Grey italics: a name already in the training list."
+        )
+        self.during_caption.setToolTip(self.training_samples.toolTip())
 
     def _add_training_samples(self, step: int, best: float | None, samples) -> None:
         header = QListWidgetItem(f"step {step:,}" + (f" · best val {best:.3f}" if best is not None else ""))
@@ -681,17 +868,30 @@ class NamesTab(QWidget):
         }
         self.saved = SavedModel(result.model, result.vocab, config.lowercase, frozenset(self._train_names), metadata)
         val = "—" if result.val_loss is None else f"{result.val_loss:.3f}"
-        reasons = {"steps": "all steps done", "early stopping": "early stopping", "stopped": "stopped",
-                   "time limit": "time limit"}
-        self.progress_bar.setValue(1000)
-        self.progress_bar.setFormat(f"Done: {result.steps:,} steps in {_fmt_duration(result.seconds)}")
-        text = f"{reasons.get(result.reason, result.reason)}; kept step {result.best_step:,}: validation {val} nats/char"
+        took = _fmt_duration(result.seconds)
+        bar = {
+            "steps": f"Done: {result.steps:,} steps in {took}",
+            "early stopping": f"Stopped early: {result.steps:,} steps in {took}",
+            "stopped": f"Stopped at step {result.steps:,} ({took})",
+            "time limit": f"Time limit: {result.steps:,} steps in {took}",
+        }
+        if result.reason != "stopped":  # a run stopped by hand shows how far it got
+            self.progress_bar.setValue(1000)
+        self.progress_bar.setFormat(bar.get(result.reason, f"Done: {result.steps:,} steps in {took}"))
+        if result.val_loss is None:
+            lines = ["No names held out: nothing to validate on."]
+        elif result.best_step != result.steps:
+            lines = [f"Kept step {result.best_step:,}, the best: validation {val} nats/char"]
+        else:
+            lines = [f"Validation {val} nats per character"]
         if config.preset == "course" and result.history.get("smooth_loss"):
-            text += f"; the course's smoothed loss {result.history['smooth_loss'][-1]:.2f}"
-        self.progress_label.setText(text)
+            lines.append(f"The course's smoothed loss: {result.history['smooth_loss'][-1]:.2f}")
+        self.progress_label.setText("\n".join(lines))
         self._show_model_info()
-        self._status(f"Training finished ({reasons.get(result.reason, result.reason)}): validation loss {val} "
-                     f"nats per character after {result.steps:,} steps.")
+        why = {"steps": "all steps done", "early stopping": "early stopping", "stopped": "stopped by hand",
+               "time limit": "time limit"}.get(result.reason, result.reason)
+        self._status(f"Training finished ({why}): validation loss {val} nats per character after "
+                     f"{result.steps:,} steps.")
         self._update_actions()
         self.generate()
 
@@ -794,14 +994,26 @@ class NamesTab(QWidget):
 
     def _on_sampled(self, names) -> None:
         self.sample_list.clear()
+        self.sample_list.setGridSize(self._name_cell(names))
         for s in names:
-            self.sample_list.addItem(self._name_item(s.name, s.new))
+            item = self._name_item(s.name, s.new)
+            item.setSizeHint(self.sample_list.gridSize())
+            self.sample_list.addItem(item)
         new = sum(s.new for s in names)
         self.sample_summary.setText(
             f"{len(names)} names: <b>{new} new</b>, <span style='color:{KNOWN_COLOUR}'><i>{len(names) - new} "
             f"known</i></span> (already in the training names)"
         )
         self._update_actions()
+
+    def _name_cell(self, names) -> QSize:
+        """A grid cell as wide as the longest name (in italics, as known names are shown), within reason."""
+        font = self.sample_list.font()
+        font.setItalic(True)
+        metrics = QFontMetricsF(font)
+        longest = max((metrics.horizontalAdvance(s.name or "∅") for s in names), default=0.0)
+        width = int(min(max(longest + 24, 90), metrics.horizontalAdvance("m" * 20)))
+        return QSize(width, int(metrics.height()) + 8)
 
     def _on_sample_failed(self, message: str, _trace: str) -> None:
         QMessageBox.warning(self, "Cannot generate names", message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from engine.names.io import load_model
@@ -58,7 +59,7 @@ def test_bundled_corpus_is_preselected(tab):
 def test_train_through_the_tab_then_sample_save_and_export(main_window, tab, qtbot, corpus_file, tmp_path, warnings):
     main_window.open_in_current_tab(str(corpus_file))  # what File > Open and a drop onto the window do
     assert tab.corpus.source == str(corpus_file)
-    assert "made-up names.txt" in tab.corpus_label.text()
+    assert tab.corpus_label.full_text() == "made-up names.txt"
     assert tab.corpus.names[0] == tab.corpus.names[0].lower()
 
     tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("fast"))
@@ -167,3 +168,62 @@ def test_settings_are_remembered(tab, corpus_file, qtbot):
     assert again.hidden_spin.value() == 33 and again.cell_combo.currentData() == "rnn"
     assert again.temp_slider.value() == 70
     assert again.corpus.source == str(corpus_file)
+
+
+def train_briefly(qtbot, tab, steps: int = 300, hidden: int = 16):
+    """A short run through the Train button; returns its result once the names are generated too."""
+    tab.hidden_spin.setValue(hidden)
+    tab.steps_spin.setValue(steps)
+    with qtbot.waitSignal(tab.worker.finished, timeout=60_000) as finished:
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.sampler.is_running() and tab.sample_list.count() > 0, timeout=20_000)
+    return finished.args[0]
+
+
+def names_are_whole(view) -> bool:
+    """Every name in a list view is drawn in full: its cell is at least as wide as its text."""
+    for i in range(view.count()):
+        item = view.item(i)
+        metrics = QFontMetricsF(item.font())
+        if metrics.horizontalAdvance(item.text()) > view.visualItemRect(item).width():
+            return False
+    return True
+
+
+def test_the_tab_fits_an_800_pixel_wide_window(main_window, tab, qtbot, tmp_path):
+    assert tab.minimumSizeHint().width() <= 820
+    # Content that could widen the controls: a long file name, a large alphabet, a long stats line.
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèàçöüß"
+    rng = np.random.default_rng(1)
+    names = {"".join(rng.choice(list(letters), size=rng.integers(4, 12))) for _ in range(200)}
+    path = tmp_path / ("a-rather-long-file-name-for-a-list-of-names-gathered-from-many-places" + ".txt")
+    path.write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    tab.lowercase_check.setChecked(False)
+    tab.open_path(str(path))
+    assert len(tab.corpus.alphabet) > 50
+    train_briefly(qtbot, tab)
+    assert tab.minimumSizeHint().width() <= 820
+
+    main_window.resize(800, 640)
+    qtbot.waitUntil(lambda: main_window.width() == 800 and tab.width() <= 800)
+    qtbot.waitUntil(lambda: tab.sampling_row.wrapped and tab.legend_names() == ["training", "validation"])
+    controls = tab.controls
+    column = controls.widget()
+    assert column.width() <= controls.viewport().width()  # no control cut off at the right
+    assert column.width() >= column.minimumSizeHint().width()
+    assert controls.width() < 300  # the controls gave way first
+    assert tab.loss_plot.width() >= 220 and tab.training_samples.width() >= 140
+    assert tab.sample_list.width() >= 400
+    # The sampling controls wrap onto two lines, all in view; names and the legend fit.
+    row = tab.sampling_row.rect()
+    for widget in (tab.generate_button, tab.unique_check, tab.count_spin, tab.temp_label):
+        corner = widget.mapTo(tab.sampling_row, widget.rect().bottomRight())
+        assert row.contains(corner), widget
+    assert names_are_whole(tab.sample_list)
+    assert tab.corpus_label.text() != tab.corpus_label.full_text() and "…" in tab.corpus_label.text()
+
+    # Wide again: the controls get their width back, the row unwraps, the legend says more.
+    main_window.resize(1280, 820)
+    qtbot.waitUntil(lambda: tab.splitter.sizes()[0] >= 320 and not tab.sampling_row.wrapped)
+    qtbot.waitUntil(lambda: tab.legend_names() == ["training (running mean)", "validation (held-out names)"])
+    assert names_are_whole(tab.sample_list)
