@@ -186,6 +186,7 @@ class Training:
         settings = self.settings
         settings.validate()
         starts = self.corpus.window_starts(settings.t_x, settings.stride, settings.max_windows, settings.seed)
+        self._model = None  # a new run starts from nothing
         return self._train(starts)
 
     def _train(self, starts: np.ndarray) -> Job:
