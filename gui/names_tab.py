@@ -63,13 +63,13 @@ KNOWN_COLOUR = "#8a8a8a"
 NEW_COLOUR = "#1d1d1d"
 MAX_TRAINING_SAMPLES = 400  # lines kept in the list of names sampled while training
 
-# Narrowest and widest the panes get (px): together they fit a window about 800 px wide.
 # Legend entries, long and short: the short ones when the long would cover much of a narrow plot.
 LEGEND_NAMES = {"train": ("training (running mean)", "training"), "val": ("validation (held-out names)", "validation")}
+# Narrowest and widest the panes get (px): together they fit a window about 800 px wide.
 CONTROLS_WIDTH = (240, 360)  # the control column never gets narrower than its widest row, though
 CONTROLS_PREFERRED = 340
 PLOT_MIN_SIZE = (240, 170)
-DURING_MIN_WIDTH = 170
+DURING_MIN_WIDTH = 200
 RESULTS_ROOMY_WIDTH = 700  # below this the controls column narrows before the results do
 
 
@@ -107,8 +107,17 @@ def _group(*widgets: QWidget) -> QWidget:
     return group
 
 
+class StepAxis(pg.AxisItem):
+    """An axis of training steps, written as the progress bar writes them (35,000, not 35000)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        if spacing * scale < 1:
+            return super().tickStrings(values, scale, spacing)
+        return [f"{round(v * scale):,}" for v in values]
+
+
 class ElidedLabel(QLabel):
-    """One line of text that asks for no width: elided in the middle when narrow, whole in its tooltip."""
+    """One line of text that asks for no width: elided in the middle when narrow (``full_text`` is whole)."""
 
     def __init__(self, text: str = "", bold: bool = False):
         super().__init__()
@@ -419,6 +428,8 @@ class NamesTab(QWidget):
     def _build_results(self) -> QWidget:
         self.loss_plot = make_plot("Loss per character", left="nats per character", bottom="training step")
         item = self.loss_plot.getPlotItem()
+        item.setAxisItems({"bottom": StepAxis(orientation="bottom")})
+        item.setLabel("bottom", "training step")
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="mean")  # a 100,000-step run stays smooth
         self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name=LEGEND_NAMES["train"][0])
@@ -446,7 +457,7 @@ class NamesTab(QWidget):
         self.training_samples.addItem(self._hint_item("Names appear here as it learns."))
         # Every block is drawn with the same seed (as the course does), so a block differs from the
         # one before only by what the model learnt; the caption says so, since it shows.
-        self.during_caption = QLabel("Same random draws each time: what changes is the model.")
+        self.during_caption = QLabel("Same random draws each time: only the model changes.")
         self.during_caption.setWordWrap(True)
         self.during_caption.setMinimumWidth(100)
         self.during_caption.setStyleSheet("color: #555")
@@ -455,11 +466,11 @@ class NamesTab(QWidget):
         during.setMinimumWidth(DURING_MIN_WIDTH)
         self.loss_plot.setMinimumSize(*PLOT_MIN_SIZE)
 
-        # The plot takes two thirds of what the window gains or loses, the list one third.
+        # The plot and the list share what the window gains or loses.
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.loss_plot)
         top.addWidget(during)
-        top.setStretchFactor(0, 2)
+        top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 1)
         top.setSizes([680, 260])
         top.setChildrenCollapsible(False)

@@ -227,3 +227,131 @@ def test_the_tab_fits_an_800_pixel_wide_window(main_window, tab, qtbot, tmp_path
     qtbot.waitUntil(lambda: tab.splitter.sizes()[0] >= 320 and not tab.sampling_row.wrapped)
     qtbot.waitUntil(lambda: tab.legend_names() == ["training (running mean)", "validation (held-out names)"])
     assert names_are_whole(tab.sample_list)
+
+
+def test_the_progress_bar_tells_the_steps_the_time_left_and_how_training_ended(tab, qtbot, corpus_file):
+    tab.open_path(str(corpus_file))
+    assert tab.progress_bar.format() == "Not trained yet"
+    shown = []
+    tab.worker.progress.connect(lambda event: shown.append(tab.progress_bar.format()))  # after the tab's slot
+    result = train_briefly(qtbot, tab, steps=400)
+    during = [text for text in shown if text.startswith("step ")]
+    assert during and all(" of 400" in text for text in during)
+    # Early stopping may end the run sooner, so the time left is an upper bound.
+    assert any(text.endswith(" left") and "≤ " in text for text in during)
+    done = {"steps": "Done: ", "early stopping": "Stopped early: "}[result.reason]
+    assert tab.progress_bar.format().startswith(done + f"{result.steps:,} steps in ")
+    assert tab.progress_bar.value() == tab.progress_bar.maximum()
+
+    # The course's procedure has no early stopping: the time left is an estimate, not a bound.
+    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
+    shown.clear()
+    tab.steps_spin.setValue(3000)
+    with qtbot.waitSignal(tab.worker.finished, timeout=60_000):
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    during = [text for text in shown if text.startswith("step ")]
+    assert any(text.endswith(" left") for text in during) and not any("≤" in text for text in during)
+    assert tab.progress_bar.format() == f"Done: 3,000 steps in {tab.progress_bar.format().split(' in ')[1]}"
+    assert "smoothed loss" in tab.progress_label.text()
+
+
+def test_stop_right_after_train_ends_at_once_and_says_so(tab, qtbot, corpus_file):
+    tab.open_path(str(corpus_file))
+    tab.hidden_spin.setValue(16)
+    tab.steps_spin.setValue(5_000_000)
+    with qtbot.waitSignal(tab.worker.finished, timeout=10_000) as finished:
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)  # Stop, before any progress arrived
+    result = finished.args[0]
+    assert result.reason == "stopped" and result.steps < 5_000_000
+    assert tab.progress_bar.format().startswith(f"Stopped at step {result.steps:,} (")
+    assert tab.progress_bar.value() < tab.progress_bar.maximum()  # shows how far it got
+    assert tab.train_button.text() == "Train" and tab.saved is not None
+
+
+def test_the_window_stays_responsive_while_training(tab, qtbot, corpus_file):
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    tab.open_path(str(corpus_file))
+    tab.steps_spin.setValue(5_000_000)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    with qtbot.waitSignal(tab.worker.progress, timeout=20_000):
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    timer.start()
+    qtbot.wait(1500)
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert len(ticks) > 30 and gaps.max() < 0.3  # the event loop never waits on the training thread
+    started = time.monotonic()
+    with qtbot.waitSignal(tab.worker.finished, timeout=5_000):
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_100000_step_run_is_drawn_downsampled(tab, qtbot):
+    """Progress of a long run, one point per step (far more than training sends): the plot shows a few thousand."""
+    from engine.jobs import Progress
+    from engine.names.train import preset_config
+
+    tab._train_config = preset_config("fast")
+    tab._clear_curves()
+    steps = 100_000
+    for step in range(1, steps + 1, 2):
+        tab._on_progress(Progress(step, steps, "", {"train_loss": 2.0 + np.sin(step / 700.0)}))
+    tab._on_progress(Progress(steps, steps, "", {"train_loss": 2.0, "val_loss": 1.9, "best_val_loss": 1.9}))
+    tab._redraw_curves()
+    qtbot.wait(10)
+    x, y = tab.train_curve.getData()  # what is drawn, after downsampling
+    assert len(tab._train_steps) == steps // 2 + 1
+    assert 100 < len(x) < 10_000
+    assert x.min() < 0.01 * steps and x.max() > 0.99 * steps  # the whole run, not a window of it
+    assert tab.best_line.isVisible() and tab.best_line.value() == 1.9
+
+
+def test_presets_fill_in_the_hyperparameters(tab):
+    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
+    # The notebook's procedure, as the issue states it.
+    assert tab.cell_combo.currentData() == "rnn" and tab.hidden_spin.value() == 50
+    assert tab.batch_spin.value() == 1 and tab.batch_spin.text() == "1 name"
+    assert tab.steps_spin.value() == 35_000
+    assert tab.optimizer_combo.currentData() == "sgd" and tab.lr_spin.value() == pytest.approx(0.01)
+    assert tab.clip_combo.currentData() == "value" and tab.clip_spin.value() == 5.0
+    assert "Every 2,000 steps" in tab.training_samples.toolTip()
+    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("fast"))
+    assert tab.optimizer_combo.currentData() == "adam" and tab.batch_spin.value() > 1
+    # What is shown is what trains.
+    tab.hidden_spin.setValue(40)
+    tab.val_spin.setValue(20)
+    tab.seed_spin.setValue(7)
+    tab.clip_combo.setCurrentIndex(tab.clip_combo.findData("none"))
+    assert not tab.clip_spin.isEnabled()
+    config = tab.training_config()
+    assert (config.hidden, config.val_split, config.seed, config.clip_mode) == (40, 0.2, 7, "none")
+
+
+def test_corpus_stats_and_length_histogram_match_the_file(tab, corpus_file):
+    from collections import Counter
+
+    tab.open_path(str(corpus_file))
+    names = [line.strip().lower() for line in corpus_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lengths = Counter(len(n) for n in names)
+    opts = tab.hist_bars.opts
+    assert dict(zip(opts["x"], opts["height"], strict=True)) == dict(lengths)
+    stats = tab.stats_label.text().replace("\u200b", "")
+    assert stats.startswith(f"{len(names):,} names, ")
+    assert f"{len(set(''.join(names)))} characters: {''.join(sorted(set(''.join(names))))}" in stats
+    assert f"length {min(lengths)}–{max(lengths)}" in stats
+    tab.val_spin.setValue(20)
+    assert f"{round(0.2 * len(names)):,} held out" in tab.stats_label.text()
+
+
+def test_sampled_while_training_says_the_draws_repeat(tab):
+    caption = tab.during_caption.text()
+    assert "same random draws" in caption.lower()
+    tip = tab.training_samples.toolTip()
+    assert "same seed" in tip and tab.during_caption.toolTip() == tip
