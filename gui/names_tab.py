@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -220,6 +220,7 @@ class NamesTab(QWidget):
         self._val_losses: list[float] = []
         self._plot_dirty = False
         self._stopping = False
+        self._asked = 0  # how many names the last Generate asked for
 
         self.worker = JobWorker(self)
         self.worker.progress.connect(self._on_progress)
@@ -444,6 +445,7 @@ class NamesTab(QWidget):
         self.plot_hint = pg.TextItem("Press Train to watch the model learn", color="#888888", anchor=(0.5, 0.5))
         item.addItem(self.plot_hint)
         self.plot_hint.setPos(0.5, 0.5)
+        self._show_empty_plot(True)
         item.setXRange(0, 1, padding=0)
         item.setYRange(0, 1, padding=0)
 
@@ -454,7 +456,7 @@ class NamesTab(QWidget):
         self.training_samples.setUniformItemSizes(True)
         self.training_samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.training_samples.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.training_samples.addItem(self._hint_item("Names appear here as it learns."))
+        self.training_samples.addItem(self._hint_item("None yet: press Train."))
         # Every block is drawn with the same seed (as the course does), so a block differs from the
         # one before only by what the model learnt; the caption says so, since it shows.
         self.during_caption = QLabel("Same random draws each time: only the model changes.")
@@ -525,7 +527,11 @@ class NamesTab(QWidget):
         self.sample_list.setWrapping(True)
         self.sample_list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.sample_list.setUniformItemSizes(True)  # every item gets the grid cell's size (_on_sampled)
-        self.sample_list.setViewportMargins(4, 4, 4, 4)
+        self.sample_list.setViewportMargins(4, 4, 4, 4)  # names clear of the frame, on the list's own white
+        palette = self.sample_list.palette()
+        palette.setColor(QPalette.ColorRole.Window, palette.color(QPalette.ColorRole.Base))
+        self.sample_list.setPalette(palette)
+        self.sample_list.setAutoFillBackground(True)
         self.sample_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.sample_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -669,6 +675,9 @@ class NamesTab(QWidget):
     # -- corpus ------------------------------------------------------------------------------
     def open_path(self, path: str) -> None:
         """File > Open and drops: a model (.npz) or a list of names."""
+        if self.worker.is_running():  # as the Open and Load buttons are disabled while training
+            self._status(f"Training is running: stop it before opening {Path(path).name}.")
+            return
         if Path(path).suffix.lower() == ".npz":
             self.load_model_from(path)
         else:
@@ -777,8 +786,17 @@ class NamesTab(QWidget):
         self.train_curve.setData([], [])
         self.val_curve.setData([], [])
         self.best_line.setVisible(False)
-        self.plot_hint.setVisible(False)
+        self._show_empty_plot(False)
         self.loss_plot.getPlotItem().enableAutoRange()
+
+    def _show_empty_plot(self, empty: bool) -> None:
+        """Before the first run: the hint alone, without a legend or the numbers of an axis that means nothing yet."""
+        item = self.loss_plot.getPlotItem()
+        self.plot_hint.setVisible(empty)
+        if item.legend is not None:
+            item.legend.setVisible(not empty)
+        for side in ("left", "bottom"):
+            item.getAxis(side).setStyle(showValues=not empty)
 
     def _on_progress(self, event: Progress) -> None:
         metrics = event.metrics
@@ -854,18 +872,23 @@ class NamesTab(QWidget):
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         return item
 
-    def _name_item(self, name: str, new: bool, indent: bool = False) -> QListWidgetItem:
-        item = QListWidgetItem(("   " if indent else "") + (name or "∅"))
+    def _name_item(self, name: str, new: bool, indent: bool = False, truncated: bool = False) -> QListWidgetItem:
+        item = QListWidgetItem(("   " if indent else "") + (name or "∅") + ("…" if truncated else ""))
         item.setData(Qt.ItemDataRole.UserRole, name)
         if new:
             item.setForeground(QBrush(QColor(NEW_COLOUR)))
-            item.setToolTip("New: not one of the training names")
+            tip = "New: not one of the training names"
         else:
             font = item.font()
             font.setItalic(True)
             item.setFont(font)
             item.setForeground(QBrush(QColor(KNOWN_COLOUR)))
-            item.setToolTip("Known: already in the training names")
+            tip = "Known: already in the training names"
+        if truncated:
+            tip += "\nCut off at the maximum length before the model ended it"
+        if not name:
+            tip = "An empty name: the model ended it at once"
+        item.setToolTip(tip)
         return item
 
     def _on_trained(self, result: TrainResult) -> None:
@@ -995,6 +1018,7 @@ class NamesTab(QWidget):
         model, vocab, known, lowercase = saved.model, saved.vocab, saved.known_names, saved.lowercase
         n, temperature = self.count_spin.value(), self.temp_slider.value() / 100
         prefix, unique = self.prefix_edit.text().strip(), self.unique_check.isChecked()
+        self._asked = n
 
         def job():
             yield Progress(0, 1, "sampling")
@@ -1007,24 +1031,31 @@ class NamesTab(QWidget):
         self.sample_list.clear()
         self.sample_list.setGridSize(self._name_cell(names))
         for s in names:
-            item = self._name_item(s.name, s.new)
+            item = self._name_item(s.name, s.new, truncated=s.truncated)
             item.setSizeHint(self.sample_list.gridSize())
             self.sample_list.addItem(item)
         new = sum(s.new for s in names)
-        self.sample_summary.setText(
-            f"{len(names)} names: <b>{new} new</b>, <span style='color:{KNOWN_COLOUR}'><i>{len(names) - new} "
-            f"known</i></span> (already in the training names)"
+        text = (
+            f"{len(names)} name{'' if len(names) == 1 else 's'}: <b>{new} new</b>, "
+            f"<span style='color:{KNOWN_COLOUR}'><i>{len(names) - new} known</i></span> (already in the training names)"
         )
+        if len(names) < self._asked:
+            text += f"; only {len(names)} different of the {self._asked} asked for: the model keeps repeating itself"
+        self.sample_summary.setText(text)
         self._update_actions()
 
     def _name_cell(self, names) -> QSize:
-        """A grid cell as wide as the longest name (in italics, as known names are shown), within reason."""
+        """A grid cell as wide as the longest name (in italics, as known names are shown, with its '…' if cut).
+
+        Only a name wider than the whole list (sampling stops at 50 characters) is elided.
+        """
         font = self.sample_list.font()
         font.setItalic(True)
         metrics = QFontMetricsF(font)
-        longest = max((metrics.horizontalAdvance(s.name or "∅") for s in names), default=0.0)
-        width = int(min(max(longest + 24, 90), metrics.horizontalAdvance("m" * 20)))
-        return QSize(width, int(metrics.height()) + 8)
+        texts = [(s.name or "∅") + ("…" if s.truncated else "") for s in names]
+        longest = max((metrics.horizontalAdvance(text) for text in texts), default=0.0)
+        room = self.sample_list.viewport().width() - self.sample_list.verticalScrollBar().sizeHint().width()
+        return QSize(int(max(min(longest + 24, room), 90)), int(metrics.height()) + 8)
 
     def _on_sample_failed(self, message: str, _trace: str) -> None:
         QMessageBox.warning(self, "Cannot generate names", message)

@@ -15,10 +15,32 @@ SYLLABLES = ["ka", "ro", "sau", "rus", "ti", "don", "ba", "lo", "mi", "tor", "ce
 
 @pytest.fixture
 def corpus_file(tmp_path):
-    rng = np.random.default_rng(0)
-    names = {"".join(rng.choice(SYLLABLES, size=rng.integers(2, 5))).capitalize() for _ in range(300)}
     path = tmp_path / "made-up names.txt"
-    path.write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
+    path.write_text("\n".join(made_up_names()) + "\n", encoding="utf-8")
+    return path
+
+
+def made_up_names(seed: int = 0, count: int = 300) -> list[str]:
+    rng = np.random.default_rng(seed)
+    names = {"".join(rng.choice(SYLLABLES, size=rng.integers(2, 5))).capitalize() for _ in range(count)}
+    return sorted(names)
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A small model trained headless on the made-up names and saved (about a second)."""
+    from engine.jobs import run_job
+    from engine.names.corpus import split_names
+    from engine.names.io import save_model
+    from engine.names.train import preset_config, train_job
+
+    names = [n.lower() for n in made_up_names()]
+    config = preset_config("fast", hidden=16, steps=300)
+    train, val = split_names(names, config.val_split, config.seed)
+    result = run_job(train_job(train, val, config))
+    path = tmp_path_factory.mktemp("model") / "syllables.npz"
+    save_model(path, result.model, result.vocab, lowercase=True, known_names=train, config=config,
+               extra={"val_loss": result.val_loss, "steps": result.steps})
     return path
 
 
@@ -181,11 +203,12 @@ def train_briefly(qtbot, tab, steps: int = 300, hidden: int = 16):
 
 
 def names_are_whole(view) -> bool:
-    """Every name in a list view is drawn in full: its cell is at least as wide as its text."""
+    """Every name in a list view is drawn in full (its cell is as wide as its text), unless wider than the list."""
+    room = view.viewport().width() - view.verticalScrollBar().sizeHint().width()
     for i in range(view.count()):
         item = view.item(i)
-        metrics = QFontMetricsF(item.font())
-        if metrics.horizontalAdvance(item.text()) > view.visualItemRect(item).width():
+        width = QFontMetricsF(item.font()).horizontalAdvance(item.text())
+        if min(width, room - 24) > view.visualItemRect(item).width():
             return False
     return True
 
@@ -355,3 +378,136 @@ def test_sampled_while_training_says_the_draws_repeat(tab):
     assert "same random draws" in caption.lower()
     tip = tab.training_samples.toolTip()
     assert "same seed" in tip and tab.during_caption.toolTip() == tip
+
+
+def test_the_buttons_open_load_save_and_export_through_their_dialogs(
+    tab, qtbot, corpus_file, model_file, tmp_path, monkeypatch, warnings
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.settings import last_folder
+
+    answers = {}
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (answers["open"], ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (answers["save"], ""))
+
+    answers["open"] = str(corpus_file)
+    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    assert tab.corpus.source == str(corpus_file)
+    assert last_folder("names") == str(corpus_file.parent)
+
+    answers["open"] = str(model_file)
+    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):  # a loaded model invents names at once
+        qtbot.mouseClick(tab.load_button, Qt.MouseButton.LeftButton)
+    assert tab.saved.model.hidden == 16 and "16 units" in tab.model_label.text()
+    assert tab.sample_list.count() == tab.count_spin.value()
+    assert tab.save_button.isEnabled() and tab.copy_button.isEnabled() and tab.export_button.isEnabled()
+
+    answers["save"] = str(tmp_path / "copy")  # the extension is added
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    copy = load_model(tmp_path / "copy.npz")
+    np.testing.assert_array_equal(copy.model.flat, tab.saved.model.flat)
+    assert copy.known_names == tab.saved.known_names
+
+    answers["save"] = str(tmp_path / "invented.txt")
+    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    assert (tmp_path / "invented.txt").read_text(encoding="utf-8").splitlines() == tab.sampled_names()
+
+    # Copy takes the selected names when there are some.
+    tab.sample_list.item(0).setSelected(True)
+    tab.sample_list.item(2).setSelected(True)
+    qtbot.mouseClick(tab.copy_button, Qt.MouseButton.LeftButton)
+    names = tab.sampled_names()
+    assert QApplication.clipboard().text().splitlines() == [names[0], names[2]]
+
+    # Cancelled dialogs change nothing.
+    answers["open"] = answers["save"] = ""
+    before = (tab.corpus, tab.saved)
+    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.load_button, Qt.MouseButton.LeftButton)
+    assert (tab.corpus, tab.saved) == before
+    assert warnings == []
+
+
+def drop(window, path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_names_and_models_dropped_on_the_window_open_in_the_tab(main_window, tab, qtbot, corpus_file, model_file):
+    drop(main_window, corpus_file)
+    assert tab.corpus.source == str(corpus_file)
+    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
+        drop(main_window, model_file)
+    assert tab.saved is not None and tab.saved.model.hidden == 16
+
+    # While training, a drop is refused as the Open and Load buttons are: the run is not disturbed.
+    tab.hidden_spin.setValue(16)
+    tab.steps_spin.setValue(5_000_000)
+    with qtbot.waitSignal(tab.worker.progress, timeout=20_000):
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+    other = corpus_file.with_name("other.txt")
+    other.write_text("\n".join(made_up_names(seed=5)) + "\n", encoding="utf-8")
+    drop(main_window, other)
+    assert tab.corpus.source == str(corpus_file)
+    assert "stop it before opening other.txt" in main_window.statusBar().currentMessage()
+    with qtbot.waitSignal(tab.worker.finished, timeout=5_000):
+        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+
+
+def test_temperature_count_and_prefix_reach_the_sampler(tab, qtbot, model_file, monkeypatch, warnings):
+    import gui.names_tab as names_tab
+
+    calls = []
+    real = names_tab.sample_names
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs | {"n": args[2]})
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(names_tab, "sample_names", recording)
+    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
+        tab.open_path(str(model_file))
+
+    def generate(temperature: int, count: int, unique: bool) -> list[str]:
+        tab.temp_slider.setValue(temperature)
+        tab.count_spin.setValue(count)
+        tab.unique_check.setChecked(unique)
+        with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
+            qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
+        return tab.sampled_names()
+
+    tab.temp_slider.setValue(35)
+    assert tab.temp_label.text() == "0.35"
+    names = generate(35, 50, unique=False)
+    assert calls[-1]["temperature"] == pytest.approx(0.35) and calls[-1]["n"] == 50 and not calls[-1]["unique"]
+    assert len(names) == 50
+    # A cold model repeats its likeliest names; a hot one rarely repeats itself.
+    cold = len(set(generate(10, 80, unique=False)))
+    hot = len(set(generate(200, 80, unique=False)))
+    assert cold < hot / 2
+    names = generate(100, 25, unique=True)
+    assert len(set(names)) == len(names) == 25
+
+    tab.prefix_edit.setText("Zq!")
+    with qtbot.waitSignal(tab.sampler.failed, timeout=20_000):
+        qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
+    assert warnings and "never seen" in warnings[-1][1]
+
+
+def test_the_summary_says_when_fewer_different_names_came_back(tab):
+    from engine.names.sample import SampledName
+
+    tab._asked = 30
+    tab._on_sampled([SampledName("karo", True), SampledName("tidon", False), SampledName("saurorapt", True, True)])
+    summary = tab.sample_summary.text()
+    assert "3 names" in summary and "<b>2 new</b>" in summary and "1 known" in summary
+    assert "only 3 different of the 30 asked for" in summary
+    assert tab.sample_list.item(2).text() == "saurorapt…" and tab.sampled_names()[2] == "saurorapt"
+    assert "maximum length" in tab.sample_list.item(2).toolTip()
