@@ -68,7 +68,7 @@ def warnings(monkeypatch):
     return shown
 
 
-def test_bundled_corpus_is_preselected(tab):
+def test_bundled_corpus_is_preselected(tab, qtbot, corpus_file):
     from engine.resources import resource_path
 
     if not resource_path("names", "dinosaurs.txt").exists():
@@ -76,6 +76,10 @@ def test_bundled_corpus_is_preselected(tab):
     assert tab.corpus is not None and "dinosaurs" in tab.corpus.source
     assert "names" in tab.stats_label.text()
     assert len(tab.hist_bars.opts["height"]) > 5
+    assert tab.corpus_label.full_text() == "Dinosaurs (bundled)"
+    tab.open_path(str(corpus_file))
+    qtbot.mouseClick(tab.bundled_button, Qt.MouseButton.LeftButton)  # back to the dinosaurs
+    assert "dinosaurs" in tab.corpus.source and tab.corpus_label.full_text() == "Dinosaurs (bundled)"
 
 
 def test_train_through_the_tab_then_sample_save_and_export(main_window, tab, qtbot, corpus_file, tmp_path, warnings):
@@ -182,6 +186,7 @@ def test_settings_are_remembered(tab, corpus_file, qtbot):
     tab.open_path(str(corpus_file))
     tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
     tab.hidden_spin.setValue(33)
+    tab.val_spin.setValue(20)
     tab.temp_slider.setValue(70)
     tab.save_state()
     again = NamesTab()
@@ -189,6 +194,7 @@ def test_settings_are_remembered(tab, corpus_file, qtbot):
     assert again.preset_combo.currentData() == "course"
     assert again.hidden_spin.value() == 33 and again.cell_combo.currentData() == "rnn"
     assert again.temp_slider.value() == 70
+    assert again.val_spin.value() == 20 and again.training_config().val_split == pytest.approx(0.2)
     assert again.corpus.source == str(corpus_file)
 
 
@@ -371,6 +377,12 @@ def test_corpus_stats_and_length_histogram_match_the_file(tab, corpus_file):
     assert f"length {min(lengths)}–{max(lengths)}" in stats
     tab.val_spin.setValue(20)
     assert f"{round(0.2 * len(names)):,} held out" in tab.stats_label.text()
+    # Lower-case off: the capitals are characters of their own.
+    tab.lowercase_check.setChecked(False)
+    assert tab.corpus.source == str(corpus_file) and not tab.corpus.lowercase
+    as_written = set(corpus_file.read_text(encoding="utf-8").replace("\n", ""))
+    assert len(as_written) > len(set("".join(names)))  # the capitals
+    assert f"{len(as_written)} characters" in tab.stats_label.text()
 
 
 def test_sampled_while_training_says_the_draws_repeat(tab):
