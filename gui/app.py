@@ -42,6 +42,9 @@ def create_application(argv: list[str] | None = None):
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
         app.setStyle("Fusion")  # the same look on every platform and in offscreen screenshots
+    from gui.collector import collect_in_gui_thread
+
+    collect_in_gui_thread(app)  # Qt objects in garbage cycles must never die on a job's thread
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APP_NAME)
