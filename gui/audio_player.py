@@ -5,6 +5,11 @@ audio back ends (PulseAudio, FFmpeg) that cost time and print warnings, and a
 machine may lack them. On a machine without an audio output device QMediaPlayer
 would "play" in silence; :class:`AudioPlayer` refuses instead and reports a
 sentence the tab can show.
+
+The player is driven through queued calls, run by Qt's event loop rather than
+from Python: Qt's media threads, tearing down a stopped stream, briefly need
+Python's GIL while holding Qt's connection locks, and a direct call from Python
+(which holds the GIL) that needs those locks would wait for them forever.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt, QUrl, Signal
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +80,11 @@ class AudioPlayer(QObject):
     def _on_outputs_changed(self) -> None:
         ok, reason = self.availability()
         if self._output is not None and ok:
-            from PySide6.QtMultimedia import QMediaDevices
+            from PySide6.QtMultimedia import QAudioDevice, QMediaDevices
 
-            self._output.setDevice(QMediaDevices.defaultAudioOutput())
+            device = QMediaDevices.defaultAudioOutput()
+            QMetaObject.invokeMethod(self._output, "setDevice", Qt.ConnectionType.QueuedConnection,
+                                     Q_ARG(QAudioDevice, device))
         self.availability_changed.emit(ok, reason)
 
     def _ensure_player(self):
@@ -110,24 +117,28 @@ class AudioPlayer(QObject):
         if not path.is_file():
             self.error.emit(f"The audio file {path} is missing.")
             return False
-        player = self._ensure_player()
-        player.stop()
+        self._ensure_player()
         self._source = path
-        player.setSource(QUrl.fromLocalFile(str(path)))
-        player.play()
+        self._call("stop")
+        self._call("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(str(path))))
+        self._call("play")
         return True
 
     def stop(self) -> None:
         if self._player is not None:
-            self._player.stop()
+            self._call("stop")
         self._set_playing(False)
 
     def release(self) -> None:
         """Stop and let go of the file (so it can be deleted or overwritten)."""
         self.stop()
         if self._player is not None:
-            self._player.setSource(QUrl())
+            self._call("setSource", Q_ARG(QUrl, QUrl()))
         self._source = None
+
+    def _call(self, slot: str, *args) -> None:
+        """Call one of the player's slots from Qt's event loop, in order (see the module docstring)."""
+        QMetaObject.invokeMethod(self._player, slot, Qt.ConnectionType.QueuedConnection, *args)
 
     def _on_state(self, state) -> None:
         from PySide6.QtMultimedia import QMediaPlayer

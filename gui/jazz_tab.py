@@ -1051,7 +1051,7 @@ class JazzTab(QWidget):
         self.train_progress.setValue(self.train_progress.maximum())
         loss, acc = model.history["loss"][-1], model.history["accuracy"][-1]
         self.train_progress.setFormat(f"Done: {model.epochs_trained} epochs in {model.seconds:.1f} s")
-        self._train_note(f"Trained: loss {loss:.3f}, accuracy {acc:.0%}. Ready to improvise.")
+        self._train_note(f"Trained: loss {loss:.3f}, accuracy {acc:.0%}.")
         self._status(
             f"Training finished in {model.seconds:.1f} s: loss {loss:.3f}, accuracy {acc:.0%}. "
             "Press Generate to improvise."
