@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QSplitter,
@@ -46,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from engine.gradient_lab import LIMITS, SCALE_RANGE, LabConfig, LabResult, gradient_lab_job
 from engine.jobs import Progress
+from gui.layout import ControlsSplitter
 from gui.plotting import PALETTE, make_plot, pen
 from gui.settings import app_settings
 from gui.worker import JobWorker
@@ -135,16 +134,9 @@ class GradientsTab(QWidget):
         self._started_at = 0.0
         self._shown_config: LabConfig | None = None
 
-        # The controls keep the width the user gives them while the results have room; in a narrow
-        # window they give way first (see _fit_controls), then the result panes shrink together.
-        self._controls_width = CONTROLS_WIDTH[1] - 20
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self._build_controls())
-        self.splitter.addWidget(self._build_results())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.splitterMoved.connect(self._on_controls_dragged)
+        self.splitter = ControlsSplitter(
+            self._build_controls(), self._build_results(), CONTROLS_WIDTH, CONTROLS_WIDTH[1] - 20, RESULTS_ROOMY_WIDTH
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
@@ -162,7 +154,7 @@ class GradientsTab(QWidget):
         spin.valueChanged.connect(self._on_settings_changed)
         return spin
 
-    def _build_controls(self) -> QWidget:
+    def _build_controls(self) -> list[QWidget]:
         defaults = LabConfig()
 
         model = QGroupBox("Model")
@@ -253,24 +245,7 @@ class GradientsTab(QWidget):
             label.setMinimumWidth(100)
             grid.addWidget(label)
 
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 4, 0)
-        for group in (model, problem, check, legend):
-            layout.addWidget(group)
-        layout.addStretch(1)
-
-        scroll = QScrollArea()
-        scroll.setWidget(column)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Never narrower than the widest row of controls (plus the scroll bar): nothing is cut off.
-        needed = column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-        self._controls_min_width = max(CONTROLS_WIDTH[0], needed)
-        scroll.setMinimumWidth(self._controls_min_width)
-        scroll.setMaximumWidth(CONTROLS_WIDTH[1])
-        return scroll
+        return [model, problem, check, legend]
 
     def _build_results(self) -> QWidget:
         # Results table.
@@ -397,23 +372,6 @@ class GradientsTab(QWidget):
             splitter.setChildrenCollapsible(False)
         return results
 
-    # -- sizing --------------------------------------------------------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._fit_controls()
-
-    def _fit_controls(self) -> None:
-        """Give the controls their chosen width, less whatever the results need to stay roomy."""
-        total = self.splitter.width() - self.splitter.handleWidth()
-        if total < self._controls_min_width:
-            return  # not laid out yet
-        width = min(self._controls_width, total - RESULTS_ROOMY_WIDTH)
-        width = max(self._controls_min_width, min(width, CONTROLS_WIDTH[1]))
-        self.splitter.setSizes([width, total - width])
-
-    def _on_controls_dragged(self, position: int, index: int) -> None:
-        self._controls_width = self.splitter.sizes()[0]
-
     # -- settings ------------------------------------------------------------------
     def config(self, use_tf: bool | None = None) -> LabConfig:
         """The settings shown in the controls."""
@@ -476,7 +434,6 @@ class GradientsTab(QWidget):
     # -- running -------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        self._fit_controls()
         if self._auto_run_pending:
             # A quick first check so the tab is never empty; TensorFlow waits for Run (it takes seconds to load).
             self._auto_run_pending = False

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -50,6 +48,7 @@ from engine.names.io import ModelFileError, SavedModel, load_model, save_model
 from engine.names.sample import sample_names
 from engine.names.train import PRESETS, TrainControl, TrainResult, preset_config, train_job
 from engine.resources import resource_path
+from gui.layout import ControlsSplitter
 from gui.plotting import PALETTE, make_plot, pen
 from gui.settings import app_settings, last_folder, remember_folder
 from gui.worker import JobWorker
@@ -237,17 +236,11 @@ class NamesTab(QWidget):
         self._plot_timer.setInterval(100)  # redraw the curves at most ten times a second
         self._plot_timer.timeout.connect(self._redraw_curves)
 
-        # The controls keep the width the user gives them while the results have room; in a narrow
-        # window they give way first (see _fit_controls), then the result panes shrink.
-        self._controls_width = CONTROLS_PREFERRED
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self._build_controls())
-        self.splitter.addWidget(self._build_results())
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([CONTROLS_PREFERRED, 940])
-        self.splitter.splitterMoved.connect(self._on_controls_dragged)
+        groups = [self._build_corpus_box(), self._build_training_box(), self._build_model_box()]
+        self.splitter = ControlsSplitter(
+            groups, self._build_results(), CONTROLS_WIDTH, CONTROLS_PREFERRED, RESULTS_ROOMY_WIDTH
+        )
+        self.controls = self.splitter.controls
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
@@ -256,26 +249,6 @@ class NamesTab(QWidget):
         self._update_actions()
 
     # -- building: the control column ---------------------------------------------------------
-    def _build_controls(self) -> QWidget:
-        column = QWidget()
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.addWidget(self._build_corpus_box())
-        layout.addWidget(self._build_training_box())
-        layout.addWidget(self._build_model_box())
-        layout.addStretch(1)
-        self.controls = scroll = QScrollArea()
-        scroll.setWidget(column)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Never narrower than the widest row of controls plus the scroll bar: nothing is cut off.
-        needed = column.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-        self._controls_min_width = max(CONTROLS_WIDTH[0], needed)
-        scroll.setMinimumWidth(self._controls_min_width)
-        scroll.setMaximumWidth(CONTROLS_WIDTH[1])
-        return scroll
-
     def _build_corpus_box(self) -> QGroupBox:
         box = QGroupBox("Corpus")
         layout = QVBoxLayout(box)
@@ -556,23 +529,6 @@ class NamesTab(QWidget):
         return box
 
     # -- sizing ------------------------------------------------------------------------------
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._fit_controls()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        self._fit_controls()
-
-    def _fit_controls(self) -> None:
-        """Give the controls their chosen width, less whatever the results need to stay roomy."""
-        total = self.splitter.width() - self.splitter.handleWidth()
-        if total < self._controls_min_width:
-            return  # not laid out yet
-        width = min(self._controls_width, total - RESULTS_ROOMY_WIDTH)
-        width = max(self._controls_min_width, min(width, CONTROLS_WIDTH[1]))
-        self.splitter.setSizes([width, total - width])
-
     def _fit_legend(self, *_args) -> None:
         """Long legend entries when they take at most half the plot's width, short ones otherwise."""
         legend = self.loss_plot.getPlotItem().legend
@@ -590,9 +546,6 @@ class NamesTab(QWidget):
     def legend_names(self) -> list[str]:
         legend = self.loss_plot.getPlotItem().legend
         return [label.text for _sample, label in legend.items]
-
-    def _on_controls_dragged(self, _position: int, _index: int) -> None:
-        self._controls_width = self.splitter.sizes()[0]
 
     # -- settings ----------------------------------------------------------------------------
     def _apply_preset(self) -> None:
