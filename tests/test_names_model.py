@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.gradcheck import iter_numerical_gradients, relative_error
 from engine.jobs import run_job
 from engine.names.corpus import Vocabulary, parse_corpus
 from engine.names.model import CharModel, make_batch
@@ -38,20 +39,6 @@ def made_up_names(n: int, seed: int = 0) -> list[str]:
             for _ in range(n)]
 
 
-def numerical_gradient(f, array, eps=1e-6):
-    grad = np.zeros_like(array)
-    flat, gflat = array.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        up = f()
-        flat[k] = old - eps
-        down = f()
-        flat[k] = old
-        gflat[k] = (up - down) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("dropout", [0.0, 0.4], ids=["plain", "dropout"])
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_model_gradients_match_finite_differences(cell, dropout):
@@ -69,8 +56,8 @@ def test_model_gradients_match_finite_differences(cell, dropout):
 
     loss()
     analytic = model.grad_flat.copy()
-    numeric = numerical_gradient(loss, model.flat)
-    err = np.linalg.norm(analytic - numeric) / np.linalg.norm(numeric)
+    numeric = run_job(iter_numerical_gradients(loss, {"flat": model.flat}, h=1e-6))["flat"]
+    err = relative_error(analytic, numeric)
     assert err < 1e-7, f"relative error {err:.2e}"
 
 

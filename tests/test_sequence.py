@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from engine.activations import softmax
+from engine.gradcheck import iter_numerical_gradients, relative_error
+from engine.jobs import run_job
 from engine.sequence import (
     LSTMLayer,
     RNNLayer,
@@ -28,22 +30,8 @@ CELLS = ("rnn", "lstm")
 
 
 def numerical_gradient(f, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Centred differences (f(x + eps e_k) - f(x - eps e_k)) / 2 eps for every element k of ``array``."""
-    grad = np.zeros_like(array)
-    flat, gflat = array.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        old = flat[k]
-        flat[k] = old + eps
-        up = f()
-        flat[k] = old - eps
-        down = f()
-        flat[k] = old
-        gflat[k] = (up - down) / (2 * eps)
-    return grad
-
-
-def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300))
+    """Centred differences of ``f()`` for every element of ``array`` (perturbed in place)."""
+    return run_job(iter_numerical_gradients(f, {"array": array}, h=eps))["array"]
 
 
 def random_problem(cell: str, T=5, m=3, n_x=4, n_a=6, seed=0, masked=False):
@@ -94,7 +82,7 @@ def test_gradients_match_finite_differences(cell, masked):
         arrays["c0"] = data["c0"]
     for name, array in arrays.items():
         numeric = numerical_gradient(lambda: run_loss(layer, params, data, mask, weights), array)
-        err = rel_error(grads[name], numeric)
+        err = relative_error(grads[name], numeric)
         assert err < 1e-7, f"{cell} d{name}: relative error {err:.2e}"
 
 
@@ -165,10 +153,10 @@ def test_float32_agrees_with_float64(cell):
     g32 = run_backward(layer32, p32, d32, mask, w32)
     h32 = layer32.forward(p32, d32["x"], h0=d32["h0"], mask=mask)
     assert h32.dtype == np.float32
-    assert rel_error(h32.astype(np.float64), h64) < 1e-5
+    assert relative_error(h32.astype(np.float64), h64) < 1e-5
     for k in ("Wx", "Wh", "b", "x", "h0"):
         assert g32[k].dtype == np.float32
-        assert rel_error(g32[k].astype(np.float64), g64[k]) < 1e-4, k
+        assert relative_error(g32[k].astype(np.float64), g64[k]) < 1e-4, k
 
 
 @pytest.mark.parametrize("cell", CELLS)
