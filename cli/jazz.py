@@ -11,37 +11,12 @@ Without ``--midi`` the bundled training piece is used. Bad input prints one
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
-EXIT_BAD_INPUT = 2
-
-
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is negative")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _whole(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+from cli._args import fail, number, whole
 
 
 def register(subparsers) -> None:
@@ -60,14 +35,14 @@ def register(subparsers) -> None:
 
     train = commands.add_parser("train", help="train the LSTM on a MIDI file's melody")
     train.add_argument("--midi", type=Path, help="MIDI file (default: the bundled training piece)")
-    train.add_argument("--melody-part", type=_whole, metavar="N", help="index of the melody part (default: automatic)")
-    train.add_argument("--epochs", type=_positive, default=100, metavar="N", help="training epochs (default 100)")
-    train.add_argument("--n-a", type=_positive, default=64, metavar="N", help="LSTM units (default 64)")
-    train.add_argument("--seed", type=_whole, default=0, metavar="S", help="random seed (default 0)")
-    train.add_argument("--learning-rate", type=_number, default=0.01, metavar="R", help="Adam step size (default 0.01)")
-    train.add_argument("--t-x", type=_positive, default=30, metavar="N", help="window length in tokens (default 30)")
-    train.add_argument("--stride", type=_positive, default=1, metavar="N", help="tokens between windows (default 1)")
-    train.add_argument("--batch-size", type=_positive, default=32, metavar="N", help="windows per step (default 32)")
+    train.add_argument("--melody-part", type=whole(0), metavar="N", help="index of the melody part (default: automatic)")
+    train.add_argument("--epochs", type=whole(1), default=100, metavar="N", help="training epochs (default 100)")
+    train.add_argument("--n-a", type=whole(1), default=64, metavar="N", help="LSTM units (default 64)")
+    train.add_argument("--seed", type=whole(0), default=0, metavar="S", help="random seed (default 0)")
+    train.add_argument("--learning-rate", type=number, default=0.01, metavar="R", help="Adam step size (default 0.01)")
+    train.add_argument("--t-x", type=whole(1), default=30, metavar="N", help="window length in tokens (default 30)")
+    train.add_argument("--stride", type=whole(1), default=1, metavar="N", help="tokens between windows (default 1)")
+    train.add_argument("--batch-size", type=whole(1), default=32, metavar="N", help="windows per step (default 32)")
     train.add_argument("--out", type=Path, metavar="MODEL_DIR", help="save the trained model into this folder")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
     train.set_defaults(handler=run_train)
@@ -75,22 +50,17 @@ def register(subparsers) -> None:
     gen = commands.add_parser("generate", help="improvise with a trained model and write MIDI")
     gen.add_argument("--model", type=Path, required=True, metavar="MODEL_DIR", help="folder of a trained model")
     gen.add_argument("--out", type=Path, required=True, metavar="FILE.mid", help="MIDI file to write")
-    gen.add_argument("--measures", type=_positive, default=32, metavar="N", help="measures to improvise (default 32)")
-    gen.add_argument("--temperature", type=_number, default=0.7, metavar="T", help="0 = always the likeliest (default 0.7)")
-    gen.add_argument("--tempo", type=_number, metavar="BPM", help="tempo (default: the source's)")
+    gen.add_argument("--measures", type=whole(1), default=32, metavar="N", help="measures to improvise (default 32)")
+    gen.add_argument("--temperature", type=number, default=0.7, metavar="T", help="0 = always the likeliest (default 0.7)")
+    gen.add_argument("--tempo", type=number, metavar="BPM", help="tempo (default: the source's)")
     gen.add_argument("--chords", metavar='"Dm7 G7 ..."', help="chord symbols, one per measure (default: the source's)")
-    gen.add_argument("--seed", type=_whole, metavar="S", help="random seed (default: a fresh one, printed)")
-    gen.add_argument("--variations", type=_positive, default=1, metavar="K", help="files to write (default 1)")
+    gen.add_argument("--seed", type=whole(0), metavar="S", help="random seed (default: a fresh one, printed)")
+    gen.add_argument("--variations", type=whole(1), default=1, metavar="K", help="files to write (default 1)")
     gen.add_argument("--primer", choices=("window", "none"), default="window", help="warm-up: a training window or nothing")
-    gen.add_argument("--melody-program", type=_whole, default=26, metavar="P", help="GM program (default 26, jazz guitar)")
-    gen.add_argument("--chord-program", type=_whole, default=0, metavar="P", help="GM program (default 0, piano)")
+    gen.add_argument("--melody-program", type=whole(0), default=26, metavar="P", help="GM program (default 26, jazz guitar)")
+    gen.add_argument("--chord-program", type=whole(0), default=0, metavar="P", help="GM program (default 0, piano)")
     gen.add_argument("--json", action="store_true", help="end with one JSON line listing the files")
     gen.set_defaults(handler=run_generate)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _midi_path(args) -> Path:
@@ -106,7 +76,7 @@ def run_parts(args) -> int:
     try:
         song = read_song(_midi_path(args))
     except JazzError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     try:
         melody, reason = pick_melody(song), None
     except JazzError as exc:
@@ -184,9 +154,9 @@ def run_train(args) -> int:
         training = Training(corpus, settings)
         job = training.job()
     except JazzError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     if args.out is not None and args.out.exists() and not args.out.is_dir():
-        return _fail(f"{args.out} is a file; a model is saved into a folder.")
+        return fail(f"{args.out} is a file; a model is saved into a folder.")
 
     melody = song.parts[corpus.melody_index]
     print(
@@ -219,7 +189,7 @@ def run_train(args) -> int:
             try:
                 save_model(so_far, args.out)
             except (JazzError, OSError) as exc:
-                return _fail(f"could not save the model into {args.out}: {exc}")
+                return fail(f"could not save the model into {args.out}: {exc}")
             print(f"interrupted after {so_far.epochs_trained} of {settings.epochs} epochs; "
                   f"saved the model so far in {args.out}", file=sys.stderr)
         return 130
@@ -228,7 +198,7 @@ def run_train(args) -> int:
         try:
             save_model(model, args.out)
         except (JazzError, OSError) as exc:
-            return _fail(f"could not save the model into {args.out}: {exc}")
+            return fail(f"could not save the model into {args.out}: {exc}")
         print(f"saved {args.out}", file=sys.stderr)
     else:
         print("model not saved (use --out MODEL_DIR to keep it)", file=sys.stderr)
@@ -280,14 +250,14 @@ def run_generate(args) -> int:
             chords=args.chords,
         )
     except JazzError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
     written = []
     for improv, path in zip(improvisations, _variation_paths(args.out, args.variations), strict=True):
         try:
             export_midi(improv, path, options)
         except (JazzError, OSError) as exc:
-            return _fail(f"could not write {path}: {exc}")
+            return fail(f"could not write {path}: {exc}")
         written.append(
             {"file": str(path), "notes": len(improv.melody), "measures": improv.measures, "seed": improv.seed}
         )
