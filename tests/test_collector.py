@@ -25,15 +25,15 @@ class _Cycle:
         _Cycle.freed_in.append(threading.current_thread().name)
 
 
-def _allocating_job(n: int = 300_000):
-    """Allocates enough containers to cross every collection threshold many times."""
-    kept = []
-    for i in range(n):
-        kept.append([i])
-        if len(kept) > 1000:
-            kept.clear()
+def _allocating_job(n: int = 100_000):
+    """Allocates far more containers than the first collection threshold, on the job's thread.
+
+    They are returned, so they stay alive: freeing them would lower the collector's
+    allocation count again and leave it to chance whether a collection is due.
+    """
+    kept = [[i] for i in range(n)]
     yield Progress(1, 1, "allocated")
-    return n
+    return kept
 
 
 def test_the_application_collects_in_its_own_thread(qtbot):
@@ -48,8 +48,10 @@ def test_the_application_collects_in_its_own_thread(qtbot):
     for _ in range(50):
         _Cycle()  # garbage at once: only the cycle collector can free it
     worker = JobWorker()
-    with qtbot.waitSignal(worker.finished, timeout=30_000):
+    with qtbot.waitSignal(worker.finished, timeout=30_000) as blocker:
         worker.start(_allocating_job)
+    assert len(blocker.args[0]) == 100_000
+    assert _Cycle.freed_in == [] or set(_Cycle.freed_in) == {threading.main_thread().name}
     qtbot.waitUntil(lambda: len(_Cycle.freed_in) == 50, timeout=5_000)  # the timer's collections
     assert set(_Cycle.freed_in) == {threading.main_thread().name}
 
