@@ -422,7 +422,7 @@ class JazzTab(QWidget):
         self.train_progress.setRange(0, 1)
         self.train_progress.setValue(0)
         self.train_progress.setTextVisible(True)
-        self.train_progress.setFormat("")
+        self.train_progress.setFormat("Not trained yet")
         run_row = QHBoxLayout()
         run_row.setSpacing(8)
         run_row.addWidget(self.train_button)
