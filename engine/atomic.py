@@ -1,14 +1,51 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+A new file gets the mode the user's umask gives any new file (``mkstemp``
+alone would leave it 0600); a replaced file keeps the mode it had. Temporary
+files are named ``.<target>.part.<random><suffix>`` beside the target; ones
+left behind by a killed process are removed by the next save to that target.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "atomic_folder", "write_bytes_atomic", "write_text_atomic", "STALE_SECONDS"]
+
+STALE_SECONDS = 600.0  # a temporary of ours this old belongs to a save that died
+_PART = ".part."
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path, default: int) -> int:
+    """The mode the finished file should have: the old file's, or ``default`` under the umask."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return default & ~_umask()
+
+
+def _remove_stale(target: Path) -> None:
+    """Delete our own temporaries for ``target`` that a killed save left behind."""
+    now = time.time()
+    for old in target.parent.glob(f".{target.name}{_PART}*"):
+        try:
+            if now - old.lstat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+        except OSError:
+            pass  # someone else's, or already gone
 
 
 @contextmanager
@@ -21,17 +58,53 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
+    _remove_stale(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_PART}", suffix=suffix or ".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    mode = _mode_for(target, 0o666)
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextmanager
+def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a new empty folder beside ``target``; on success it takes ``target``'s place whole.
+
+    For saves made of several files: a reader finds the old folder or the new
+    one, never a mix. An existing ``target`` is renamed aside, the new folder
+    renamed in, and only then the old one deleted; if the swap fails half-way
+    the old folder is put back.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
+    tmp_path = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PART}", dir=target.parent))
+    mode = _mode_for(target, 0o777)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, mode)
+        if target.is_dir() and not target.is_symlink():
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PART}old.", dir=target.parent))
+            os.replace(target, aside / "old")
+            try:
+                os.replace(tmp_path, target)
+            except OSError:
+                os.replace(aside / "old", target)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def _write(target: str | os.PathLike, write: Callable[[Path], None]) -> None:
