@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.jobs import Progress, Throttle, run_job
+from engine.jobs import FINISH, Interrupts, Progress, Throttle, finish_job, run_job
 
 
 def counting_job(n, log):
@@ -62,3 +62,65 @@ def test_throttle_says_yes_only_after_its_interval(monkeypatch):
     clock[0] += 0.002
     assert throttle()
     assert not throttle()
+
+
+def finishing_job(n, log):
+    """Trains 'n' steps; asked to finish, returns what it has."""
+    done = 0
+    try:
+        for i in range(n):
+            done = i + 1
+            if (yield Progress(step=done, total=n)) is FINISH:
+                break
+        return f"kept {done}"
+    finally:
+        log.append("cleaned up")
+
+
+def test_finish_returns_the_result_so_far_and_cancel_returns_nothing():
+    log = []
+    job = finishing_job(100, log)
+    for _ in range(3):
+        next(job)
+    assert finish_job(job) == (True, "kept 3")
+    assert log == ["cleaned up"]
+
+    job = finishing_job(100, log)
+    next(job)
+    job.close()
+    assert log == ["cleaned up", "cleaned up"]
+
+
+def test_a_job_that_ignores_finish_is_cancelled():
+    log = []
+    job = counting_job(100, log)
+    next(job)
+    assert finish_job(job) == (False, None)
+    assert log[-1] == "cleaned up"
+
+
+def test_run_job_finishes_when_asked():
+    seen = []
+    result = run_job(finishing_job(100, []), seen.append, should_finish=lambda: len(seen) >= 4)
+    assert result == "kept 4"
+    assert len(seen) == 4
+
+
+def test_ctrl_c_becomes_a_finish_request_and_a_second_one_interrupts():
+    import os
+    import signal
+
+    seen = []
+
+    def report(event):
+        seen.append(event)
+        if len(seen) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with Interrupts() as interrupts:
+        result = run_job(finishing_job(100, []), report, should_finish=interrupts)
+    assert interrupts.count == 1 and result == "kept 2"
+    with pytest.raises(KeyboardInterrupt):
+        with Interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
