@@ -15,7 +15,7 @@ For each variation, with a random generator seeded from (seed, variation):
    are excluded, so each measure is filled exactly.
 3. A pitched token becomes a pitch of its class over the chord, inside its
    interval window from the previous pitch and inside the playable range
-   (:func:`engine.jazz.grammar.realise_pitch`). Durations are whole sixteenths.
+   (:class:`engine.jazz.grammar.LineBuilder`, which also ties held notes). Durations are whole twelfths.
    The melody is one line, so no two notes of it ever overlap.
 """
 
@@ -28,8 +28,9 @@ from functools import lru_cache
 import numpy as np
 
 from engine.jazz.errors import JazzError
-from engine.jazz.grammar import Token, realise_pitch
+from engine.jazz.grammar import LineBuilder, Token, fillable
 from engine.jazz.harmony import Chord, parse_chord_symbols, voicing
+from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
 
@@ -129,7 +130,7 @@ def sample_index(probabilities: np.ndarray, temperature: float, rng: np.random.G
 @lru_cache(maxsize=16)
 def _parsed(vocabulary: tuple[str, ...]) -> tuple[tuple[Token, ...], np.ndarray]:
     tokens = tuple(Token.parse(t) for t in vocabulary)
-    return tokens, np.array([t.duration for t in tokens])
+    return tokens, np.array([t.steps for t in tokens])
 
 
 def _chords_for(model: TrainedModel, measures: int, chords) -> tuple[list[Chord], bool]:
@@ -173,29 +174,32 @@ def _improvise(
         a, c, y, _ = cell(x, a, c, params)  # the course starts from x<1> = 0
 
     size = model.source.measure_length
-    low, high = model.source.pitch_range
-    notes: list[Note] = []
+    line = LineBuilder(
+        lambda time: chords[min(int(time // size), len(chords) - 1)],
+        model.source.pitch_range,
+        rng,
+        velocity=MELODY_VELOCITY,
+    )
     sampled: list[str] = []
-    previous: int | None = None
-    for k, chord in enumerate(chords):
-        cursor, end = k * size, (k + 1) * size
-        while end - cursor > 1e-9:
+    bar = round(size * STEPS)
+    reachable = fillable(durations, bar)
+    for k in range(len(chords)):
+        end = (k + 1) * size
+        while (left := (k + 1) * bar - line.step) > 0:
             p = y[:, 0]
-            fits = durations <= end - cursor + 1e-9
+            fits = durations <= left
+            fits[fits] = reachable[left - durations[fits]]  # what is left of the measure can still be filled
+            if not fits.any():
+                fits = durations <= left
             if fits.any() and p[fits].sum() > 0:
                 p = np.where(fits, p, 0.0)
             index = sample_index(p, temperature, rng)
-            token = tokens[index]
-            duration = min(token.duration, end - cursor)
-            if not token.is_rest:
-                previous = realise_pitch(token, chord, previous, (low, high), rng)
-                notes.append(Note(cursor, cursor + duration, previous, MELODY_VELOCITY))
+            line.add(tokens[index], until=end)
             sampled.append(model.vocabulary[index])
-            cursor += duration
             x[:] = 0.0
             x[index] = 1.0
             a, c, y, _ = cell(x, a, c, params)
-    return notes, sampled
+    return line.notes, sampled
 
 
 def generate(
