@@ -181,11 +181,11 @@ def _improvise(
         velocity=MELODY_VELOCITY,
     )
     sampled: list[str] = []
-    bar = round(size * STEPS)
-    reachable = fillable(durations, bar)
+    reachable = fillable(durations, round(size * STEPS) + 1)
     for k in range(len(chords)):
-        end = (k + 1) * size
-        while (left := (k + 1) * bar - line.step) > 0:
+        bar_end = round((k + 1) * size * STEPS)  # barlines on the twelfth grid, even for a 1/32 measure
+        end = bar_end / STEPS
+        while (left := bar_end - line.step) > 0:
             p = y[:, 0]
             fits = durations <= left
             fits[fits] = reachable[left - durations[fits]]  # what is left of the measure can still be filled
