@@ -260,3 +260,14 @@ def test_tied_files_and_melody_only_files_learn_together(tmp_path):
     corpus = build_corpus([held, melody_only(tmp_path, arpeggio_line(8))])
     assert [p.harmony_from for p in corpus.pieces] == ["accompaniment", "melody"]
     assert corpus.chords_inferred and any("solo.mid" in w for w in corpus.warnings)
+
+
+def test_typed_text_applies_to_every_piece_and_grids_are_named(two_files):
+    corpus = build_corpus(two_files[:2], chords="F7 Bb7")
+    assert {m.chord.symbol for m in corpus.measures} == {"F7", "Bb7"}
+    assert [p.harmony_from for p in corpus.pieces] == ["typed", "typed"]
+    from engine.jazz.melody import describe_grid
+
+    assert describe_grid((0, 4, 6, 8)) == "eighths and triplets" and describe_grid((0, 3, 6, 9)) == "sixteenths"
+    assert describe_grid((0, 3, 4, 6, 8, 9)) == "sixteenths and triplets"
+    assert "eighths and triplets" in build_corpus(two_files[2]).describe()[-1]

@@ -325,3 +325,10 @@ def test_importing_the_engine_loads_neither_tensorflow_nor_music21():
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.split() == ["False", "False", "False"]
+
+
+@pytest.mark.parametrize(("num", "den"), [(4, 64), (64, 4)])
+def test_a_meter_beyond_32_is_one_clear_message(tmp_path, num, den):
+    path = two_part_file(tmp_path / "odd.mid", bars=2, num=num, den=den)
+    with pytest.raises(MidiReadError, match=f"time signature of {num}/{den}.*1 to 32"):
+        read_song(path)

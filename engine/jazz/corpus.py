@@ -31,7 +31,7 @@ import numpy as np
 from engine.jazz.errors import CorpusError, ModelFileError
 from engine.jazz.grammar import Token, encode
 from engine.jazz.harmony import Chord, measure_chords, melody_chords, parse_chord_symbols
-from engine.jazz.melody import STEPS, melody_line, melody_part, played_grid
+from engine.jazz.melody import STEPS, describe_grid, melody_line, melody_part, played_grid
 from engine.jazz.meter import measure_spans
 from engine.jazz.midi_read import Note, Song
 from engine.jazz.swing import swing_of, swing_ratio
@@ -44,6 +44,7 @@ PHRASE_BARS = (2, 8)  # a phrase is at least two measures and at most eight
 BREATH = 1.0  # a rest this long (quarter notes) at a barline, or a silent measure, ends a phrase
 
 Changes = tuple[tuple[Chord, ...], ...]  # per measure, the chords that split it evenly
+_HARMONY_WORDS = {"accompaniment": "from the accompaniment", "melody": "inferred from the melody", "typed": "typed"}
 
 
 @dataclass(frozen=True)
@@ -429,8 +430,8 @@ class Corpus:
         for p in self.pieces:
             lines.append(
                 f"{p.name}: melody part {p.melody_index} '{p.melody_name}', {p.measures} measures, "
-                f"{p.token_count} tokens, swing {describe_swing(p.swing)}, triplets {p.triplet_share:.0%}, "
-                f"chords from the {p.harmony_from}"
+                f"{p.token_count} tokens, rhythm in {describe_grid(p.grid)} ({p.triplet_share:.0%} of notes on "
+                f"triplets), {describe_swing(p.swing)}, chords {_HARMONY_WORDS[p.harmony_from]}"
             )
         return lines
 
@@ -597,7 +598,7 @@ def build_corpus(
     melody -- the melody part: None for the automatic pick, an index, or one of these per song
     chords -- typed chords that replace the ones read from the file: lead-sheet text or a list with
               per measure a Chord or a tuple of Chords splitting it (looped over the piece); for several
-              songs, a list with one such entry (or None) per song
+              songs, text applies to all, or a list with one such entry (or None) per song
     Each melody is taken over the chords of its song's other pitched parts, measure by measure from
     the file's time signatures; with no other part, chords are inferred from the melody (with a
     warning). Measures before a melody's first note and after its last are left out, and a long
@@ -609,8 +610,8 @@ def build_corpus(
     melodies = list(melody) if isinstance(melody, (list, tuple)) else [melody] * len(songs)
     if len(melodies) != len(songs):
         raise CorpusError(f"{len(melodies)} melody choices were given for {len(songs)} pieces; give one per piece.")
-    if len(songs) == 1:
-        typed = [chords]
+    if len(songs) == 1 or isinstance(chords, str):
+        typed = [chords] * len(songs)
     elif chords is None:
         typed = [None] * len(songs)
     else:
