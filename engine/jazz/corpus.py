@@ -503,7 +503,8 @@ def _phrases(measures: Sequence[Measure], bar_starts: Sequence[int], end: int) -
     """Phrases of one piece as token ranges: runs of PHRASE_BARS measures, cut at a breath.
 
     A phrase ends at a barline where the melody rests at least BREATH quarter notes around it
-    (or a silent measure), once it has its minimum length, and at the latest after the maximum.
+    (or after a silent measure), once it has its minimum length; a phrase that reaches the
+    maximum without such a breath is cut at the barline with the longest rest around it.
     """
     shortest, longest = PHRASE_BARS
 
@@ -515,15 +516,23 @@ def _phrases(measures: Sequence[Measure], bar_starts: Sequence[int], end: int) -
         rest = before[-1].duration if before and before[-1].is_rest else 0.0
         return rest + (after[0].duration if after and after[0].is_rest else 0.0)
 
-    out, first = [], 0
-    for k in range(1, len(measures)):
-        bars = k - first
+    def breath(k: int) -> bool:
         silent_before = all(t.is_rest for t in measures[k - 1].tokens)
         silent_after = all(t.is_rest for t in measures[k].tokens)  # a silence ends the phrase before it
-        breath = silent_before or (rest_around(k) >= BREATH and not silent_after)
-        if bars >= longest or (bars >= shortest and breath):
-            out.append((bar_starts[first], bar_starts[k]))
-            first = k
+        return silent_before or (rest_around(k) >= BREATH and not silent_after)
+
+    out, first, k = [], 0, 1
+    while k < len(measures):
+        bars = k - first
+        if bars >= shortest and breath(k):
+            cut = k
+        elif bars >= longest:  # no breath in time: cut at the longest rest since the shortest phrase
+            cut = max(range(first + shortest, k + 1), key=lambda b: (rest_around(b), b))
+        else:
+            k += 1
+            continue
+        out.append((bar_starts[first], bar_starts[cut]))
+        first, k = cut, cut + 1
     if out and len(measures) - first < shortest:  # a short tail joins the phrase before
         first = bisect_left(bar_starts, out.pop()[0])
     out.append((bar_starts[first], end))
