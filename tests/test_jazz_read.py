@@ -107,7 +107,7 @@ def test_override_must_name_a_pitched_part(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(MidiReadError, match="No such MIDI file"):
+    with pytest.raises(MidiReadError, match="No such file"):
         read_song(tmp_path / "nope.mid")
 
 

@@ -187,6 +187,8 @@ def _open_midi(path: Path):
 
     from engine.files import FileCheckError, read_input_bytes
 
+    if not path.exists() and not path.is_symlink():
+        raise MidiReadError(f"No such file: {path}")
     try:
         data = read_input_bytes(path, "MIDI file", MAX_FILE_BYTES)
     except FileCheckError as exc:
