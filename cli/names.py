@@ -5,6 +5,7 @@
                    [--out MODEL.npz] [--json]
     names sample   --model MODEL.npz [-n 10] [--temperature T] [--prefix P] [--seed S]
     names evaluate --model MODEL.npz --corpus PATH [--json]
+    names score / names units / names sample --beam K: see cli/_names_inspect.py
 
 Progress goes to stderr, results to stdout; bad input gives a one-line
 ``error: ...`` on stderr and exit status 2.
@@ -26,7 +27,7 @@ def register(subparsers) -> None:
         description="A character-level language model that learns a list of names (dinosaurs by default) "
         "and invents new ones.",
     )
-    commands = parser.add_subparsers(dest="names_command", metavar="<train|sample|evaluate>", required=True)
+    commands = parser.add_subparsers(dest="names_command", metavar="<train|sample|evaluate|score|units>", required=True)
 
     train = commands.add_parser(
         "train",
@@ -74,6 +75,10 @@ def register(subparsers) -> None:
     evaluate.add_argument("--corpus", metavar="PATH", required=True, help="names file, one per line")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     evaluate.set_defaults(handler=run_evaluate)
+
+    from cli._names_inspect import register as register_inspect
+
+    register_inspect(commands, sample)  # score, units, and sample --beam
 
 
 def _format_seconds(seconds: float) -> str:
