@@ -33,7 +33,7 @@ import numpy as np
 from engine.activations import sigmoid
 from engine.names.corpus import Vocabulary
 from engine.names.model import CharModel
-from engine.sequence import LSTM_GATES
+from engine.sequence import LSTM_GATES, blas_threads
 
 __all__ = [
     "InspectError",
@@ -100,6 +100,12 @@ def _prepare(vocab: Vocabulary, names: Iterable[str], lowercase: bool) -> list[s
     return prepared
 
 
+def _chunks(names: Sequence[str], size: int = 256) -> list[list[int]]:
+    """Indices of ``names`` in batches of similar length (little padding), at most ``size`` each."""
+    order = sorted(range(len(names)), key=lambda j: len(names[j]))
+    return [order[start : start + size] for start in range(0, len(order), size)]
+
+
 def _padded(vocab: Vocabulary, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """inputs (T, m): the symbol read at each step (step 0 reads nothing); targets (T, m), end = 0 and padding."""
     lengths = [len(n) for n in names]
@@ -133,20 +139,21 @@ def _trace(model: CharModel, inputs: np.ndarray) -> dict[str, np.ndarray]:
     The same recurrence as :class:`engine.sequence.LSTMLayer` (gate blocks o, i, f, g) and
     ``RNNLayer``, written out step by step so that the gates can be kept.
     """
-    p = {k: v.astype(np.float64) for k, v in model.params.items()}
+    Wh = model.params["Wh"].astype(np.float64)
     T, m = inputs.shape
     n = model.hidden
+    xp = model.params["E"].astype(np.float64)[inputs] + model.params["b"]  # (T, m, G n): x<t> Wx + b
+    xp[0] = model.params["b"]  # the first input is the zero vector, as in the course
     out = {q: np.zeros((T, m, n)) for q in quantities(model)}
     h = np.zeros((m, n))
     c = np.zeros((m, n))
+    assert LSTM_GATES == ("o", "i", "f", "g")  # the block order read below
     for t in range(T):
-        z = h @ p["Wh"] + p["b"]
-        if t > 0:  # the first input is the zero vector, as in the course
-            z += p["E"][inputs[t]]
+        z = xp[t] + h @ Wh
         if model.layer.has_cell:
-            gates = {g: z[:, k * n : (k + 1) * n] for k, g in enumerate(LSTM_GATES)}
-            o, i, f = (sigmoid(gates[g]) for g in "oif")
-            g = np.tanh(gates["g"])
+            gates = sigmoid(z[:, : 3 * n])  # o, i, f side by side
+            o, i, f = gates[:, :n], gates[:, n : 2 * n], gates[:, 2 * n :]
+            g = np.tanh(z[:, 3 * n :])
             c = f * c + i * g
             h = o * np.tanh(c)
             for key, value in (("forget", f), ("input", i), ("output", o), ("candidate", g), ("cell", c)):
@@ -184,14 +191,15 @@ class NameScore:
 
 def name_surprises(model: CharModel, vocab: Vocabulary, names: Sequence[str]) -> list[np.ndarray]:
     """Surprise -ln p (L + 1,) of every character and the end, for each name (names must use the vocabulary)."""
-    results = []
-    for start in range(0, len(names), 512):  # bounded memory for long lists
-        chunk = names[start : start + 512]
-        inputs, targets = _padded(vocab, chunk)
-        probs = _next_char_probabilities(model, inputs)
+    results: list[np.ndarray] = [np.zeros(0)] * len(names)
+    for chunk in _chunks(names):
+        inputs, targets = _padded(vocab, [names[j] for j in chunk])
+        with blas_threads(1):  # small products: one thread beats several (see engine.sequence.blas_threads)
+            probs = _next_char_probabilities(model, inputs)
         picked = np.take_along_axis(probs, targets[:, :, None], axis=2)[:, :, 0]  # (T, m)
         surprise = -np.log(np.maximum(picked, 1e-300))
-        results.extend(surprise[: len(name) + 1, j] for j, name in enumerate(chunk))
+        for column, j in enumerate(chunk):
+            results[j] = surprise[: len(names[j]) + 1, column]
     return results
 
 
@@ -241,17 +249,36 @@ class NameTrace:
     values: dict[str, np.ndarray]
 
 
+def _states(model: CharModel, names: Sequence[str], vocab: Vocabulary) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Every quantity after every character of every name, names in batches of similar length.
+
+    Returns the order the names were read in (indices into ``names``) and, per quantity,
+    (total characters, n): the rows of each name in turn, in that order.
+    """
+    order: list[int] = []
+    parts: dict[str, list[np.ndarray]] = {q: [] for q in quantities(model)}
+    for chunk in _chunks(names):
+        inputs, _targets = _padded(vocab, [names[j] for j in chunk])
+        with blas_threads(1):
+            run = _trace(model, inputs)
+        lengths = np.array([len(names[j]) for j in chunk])
+        steps = np.arange(inputs.shape[0])[None, :]
+        after_a_character = (steps >= 1) & (steps <= lengths[:, None])  # (m, T): row k + 1 follows character k + 1
+        for q in parts:
+            parts[q].append(run[q].transpose(1, 0, 2)[after_a_character])
+        order.extend(chunk)
+    return order, {q: np.concatenate(p) for q, p in parts.items()}
+
+
 def trace_names(model: CharModel, vocab: Vocabulary, names: Iterable[str], *, lowercase: bool = True) -> list[NameTrace]:
     """The hidden state (and for the LSTM the cell and the gates) after each character of each name."""
     prepared = _prepare(vocab, names, lowercase)
-    traces = []
-    for start in range(0, len(prepared), 512):
-        chunk = prepared[start : start + 512]
-        inputs, _targets = _padded(vocab, chunk)
-        run = _trace(model, inputs)
-        for j, name in enumerate(chunk):
-            values = {q: run[q][1 : len(name) + 1, j].copy() for q in quantities(model)}
-            traces.append(NameTrace(name, values))
+    order, values = _states(model, prepared, vocab)
+    ends = np.cumsum([len(prepared[j]) for j in order])[:-1]
+    split = {q: np.split(v, ends) for q, v in values.items()}
+    traces: list[NameTrace | None] = [None] * len(prepared)
+    for k, j in enumerate(order):
+        traces[j] = NameTrace(prepared[j], {q: split[q][k] for q in values})
     return traces
 
 
@@ -345,15 +372,16 @@ def _is_vowel(char: str) -> bool:
     return unicodedata.normalize("NFD", char)[:1] in _VOWELS
 
 
-def _correlations(values: np.ndarray, feature: np.ndarray) -> np.ndarray:
-    """Pearson r of each column of values (N, n) with feature (N,); 0 where either is constant."""
-    v = values - values.mean(axis=0)
-    f = feature - feature.mean()
-    denominator = np.sqrt((v**2).sum(axis=0) * (f**2).sum())
-    r = np.zeros(values.shape[1])
-    ok = denominator > 1e-12
-    r[ok] = (f @ v)[ok] / denominator[ok]
-    return r
+def _correlations(values: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """Pearson r (k, n) of each column of features (N, k) with each column of values (N, n);
+    0 where either is constant. Both are centred and scaled once, then r is one product."""
+
+    def standardised(a: np.ndarray) -> np.ndarray:
+        a = a - a.mean(axis=0)
+        norm = np.sqrt(np.einsum("ij,ij->j", a, a))
+        return np.divide(a, norm, out=np.zeros_like(a), where=norm > 1e-12)
+
+    return standardised(features).T @ standardised(values)
 
 
 def search_units(
@@ -369,17 +397,20 @@ def search_units(
     chosen = tuple(quantities_to_search or quantities(model))
     for q in chosen:
         _check_quantity(model, q)
-    traces = trace_names(model, vocab, names, lowercase=lowercase)
-    prepared = [t.name for t in traces]
-    features = _features(prepared)
-    result = UnitSearch(n_names=len(prepared), n_chars=int(features["position"].size))
-    for feature, target in features.items():
-        matches = []
-        for q in chosen:
-            r = _correlations(np.concatenate([t.values[q] for t in traces]), target)
-            matches.extend(UnitMatch(feature, q, int(u), float(r[u])) for u in range(r.size))
-        matches.sort(key=lambda match: -abs(match.r))
-        result.matches[feature] = matches[:top]
+    prepared = _prepare(vocab, names, lowercase)
+    order, values = _states(model, prepared, vocab)
+    features = _features([prepared[j] for j in order])  # in the order the states were stacked
+    table = np.column_stack(list(features.values()))  # (N characters, features)
+    result = UnitSearch(n_names=len(prepared), n_chars=table.shape[0])
+    matches: dict[str, list[UnitMatch]] = {f: [] for f in features}
+    for q in chosen:
+        with blas_threads(1):
+            r = _correlations(values[q], table)
+        for k, feature in enumerate(features):
+            matches[feature].extend(UnitMatch(feature, q, u, float(r[k, u])) for u in range(r.shape[1]))
+    for feature, found in matches.items():
+        found.sort(key=lambda match: -abs(match.r))
+        result.matches[feature] = found[:top]
     return result
 
 
