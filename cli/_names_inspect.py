@@ -49,6 +49,8 @@ def register(commands, sample) -> None:
                        help="hidden state, or for an LSTM its cell state or a gate (default hidden)")
     units.add_argument("--search", action="store_true", help="rank units by correlation with simple features")
     units.add_argument("--top", type=whole(1), default=5, metavar="K", help="units per feature (default 5)")
+    units.add_argument("--member", type=whole(0), default=0, metavar="K",
+                       help="for an ensemble, which member to look inside, from 0 (default 0)")
     units.add_argument("--json", action="store_true", help="print one JSON line")
     units.set_defaults(handler=run_units)
 
@@ -162,10 +164,12 @@ def run_units(args) -> int:
         if not names:
             return fail("the model file lists no training names; give names or --corpus")
         if args.search:
-            result = search_units(saved.model, saved.vocab, names, top=args.top, lowercase=saved.lowercase)
+            result = search_units(saved.model, saved.vocab, names, top=args.top, lowercase=saved.lowercase,
+                                  member=args.member)
         else:
             unit = "most active" if args.unit is None else args.unit
-            view = unit_view(saved.model, saved.vocab, names, unit, args.quantity, lowercase=saved.lowercase)
+            view = unit_view(saved.model, saved.vocab, names, unit, args.quantity, lowercase=saved.lowercase,
+                             member=args.member)
     except _errors() as exc:
         return fail(str(exc))
     if args.search:
@@ -208,7 +212,8 @@ def run_beam(args) -> int:
     try:
         saved = _load(args.model)
         found = beam_search(saved.model, saved.vocab, args.beam, prefix=args.prefix, max_length=args.max_length,
-                            min_length=getattr(args, "min_length", None) or 3, known=saved.known_names,
+                            min_length=args.min_length if getattr(args, "min_length", None) is not None else 3,
+                            known=saved.known_names,
                             lowercase=saved.lowercase)
     except _errors() as exc:
         return fail(str(exc))

@@ -9,6 +9,7 @@ import pytest
 
 from cli import main
 from engine.names.corpus import Vocabulary
+from engine.names.ensemble import Ensemble
 from engine.names.inspect import (
     InspectError,
     _features,
@@ -122,6 +123,25 @@ def test_beam_search_finds_the_most_likely_names(cell):
         beam_search(model, VOCAB, 0)
 
 
+def test_an_ensemble_scores_with_its_members_averaged():
+    members = [random_model("lstm", seed=s) for s in (1, 2, 3)]
+    ensemble = Ensemble(members)
+    alone = [name_surprises(m, VOCAB, NAMES) for m in members]
+    mixed = name_surprises(ensemble, VOCAB, NAMES)
+    for j in range(len(NAMES)):
+        averaged = np.mean([np.exp(-a[j]) for a in alone], axis=0)  # p = (1/K) sum_k p_k, character by character
+        np.testing.assert_allclose(mixed[j], -np.log(averaged), rtol=1e-10)
+        nll = ensemble.nll(make_batch([VOCAB.encode(NAMES[j])]))
+        assert mixed[j].sum() == pytest.approx(nll, rel=1e-10)
+    found = beam_search(ensemble, VOCAB, 4, max_length=8)
+    for b in found:
+        assert b.log_prob == pytest.approx(-name_surprises(ensemble, VOCAB, [b.name])[0].sum(), abs=1e-9)
+    second = trace_names(ensemble, VOCAB, ["abe"], member=1)[0]  # units belong to one member
+    np.testing.assert_array_equal(second.values["cell"], trace_names(members[1], VOCAB, ["abe"])[0].values["cell"])
+    with pytest.raises(InspectError, match="no member 3"):
+        unit_view(ensemble, VOCAB, ["abe"], member=3)
+
+
 def test_features_of_a_name():
     features = _features(["abe", "do"])
     np.testing.assert_array_equal(features["position"], [1, 2, 3, 1, 2])
@@ -218,5 +238,19 @@ def test_names_sample_beam(model_file, capsys):
     assert len(found) == 4 and all(len(f["name"]) >= 3 for f in found)  # the command line's shortest name is 3
     log_probs = [f["log_prob"] for f in found]
     assert log_probs == sorted(log_probs, reverse=True)
+    assert main(["names", "sample", "--model", model_file, "--beam", "3", "--min-length", "1", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
     assert main(["names", "sample", "--model", model_file, "-n", "3", "--seed", "1", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3  # without --beam, sampling as before
+
+
+def test_names_commands_on_a_saved_ensemble(tmp_path, capsys):
+    path = tmp_path / "ensemble.npz"
+    save_model(path, Ensemble([random_model("rnn", seed=s, dtype=np.float32) for s in (1, 2)]), VOCAB,
+               known_names=NAMES)
+    assert main(["names", "score", "--model", str(path), "abe", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["out_of"] == len(NAMES)
+    assert main(["names", "units", "--model", str(path), "--member", "1", "--search", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["names"] == len(NAMES)
+    assert main(["names", "sample", "--model", str(path), "--beam", "2", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2

@@ -20,6 +20,11 @@
 
 Values are aligned with characters: row k of an array is the model's state
 after reading character k + 1 of the name.
+
+Scores and beam search take a single model or an ensemble (through
+``start_state`` / ``next_char_probabilities``, so an ensemble's members are
+averaged); hidden units belong to one model, so for an ensemble the views and
+the search look inside one member (``member``, from 0).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 
 from engine.activations import sigmoid
 from engine.names.corpus import Vocabulary
+from engine.names.ensemble import members_of
 from engine.names.model import CharModel
 from engine.sequence import LSTM_GATES, blas_threads
 
@@ -77,9 +83,17 @@ class InspectError(ValueError):
     """A request the model cannot answer, with a sentence saying why."""
 
 
-def quantities(model: CharModel) -> tuple[str, ...]:
+def quantities(model) -> tuple[str, ...]:
     """What can be looked at inside ``model``: the hidden state, and for the LSTM its cell and gates."""
-    return tuple(QUANTITIES) if model.layer.has_cell else ("hidden",)
+    return tuple(QUANTITIES) if members_of(model)[0].layer.has_cell else ("hidden",)
+
+
+def _member(model, member: int) -> CharModel:
+    """One single model: ``model`` itself, or member ``member`` of an ensemble."""
+    members = members_of(model)
+    if isinstance(member, bool) or not isinstance(member, (int, np.integer)) or not 0 <= member < len(members):
+        raise InspectError(f"The model has members 0 to {len(members) - 1}; there is no member {member!r}.")
+    return members[member]
 
 
 def _prepare(vocab: Vocabulary, names: Iterable[str], lowercase: bool) -> list[str]:
@@ -119,17 +133,17 @@ def _padded(vocab: Vocabulary, names: Sequence[str]) -> tuple[np.ndarray, np.nda
 
 
 # -- the forward pass ------------------------------------------------------------------------
-def _next_char_probabilities(model: CharModel, inputs: np.ndarray) -> np.ndarray:
+def _next_char_probabilities(model, inputs: np.ndarray) -> np.ndarray:
     """(T, m, V): the model's distribution of the symbol after each step of padded inputs (T, m).
 
-    The model's own step (``CharModel.step_probabilities``), all names side by side.
+    The model's own step (``next_char_probabilities``; an ensemble averages its members), all names
+    side by side.
     """
     T, m = inputs.shape
-    h = np.zeros((m, model.hidden), dtype=model.dtype)
-    c = np.zeros_like(h) if model.layer.has_cell else None
+    state = model.start_state(m)
     out = np.zeros((T, m, model.vocab_size))
     for t in range(T):
-        out[t], h, c = model.step_probabilities(None if t == 0 else inputs[t], h, c)
+        out[t], state = model.next_char_probabilities(None if t == 0 else inputs[t], state)
     return out
 
 
@@ -189,7 +203,7 @@ class NameScore:
     known: bool = False
 
 
-def name_surprises(model: CharModel, vocab: Vocabulary, names: Sequence[str]) -> list[np.ndarray]:
+def name_surprises(model, vocab: Vocabulary, names: Sequence[str]) -> list[np.ndarray]:
     """Surprise -ln p (L + 1,) of every character and the end, for each name (names must use the vocabulary)."""
     results: list[np.ndarray] = [np.zeros(0)] * len(names)
     for chunk in _chunks(names):
@@ -203,7 +217,7 @@ def name_surprises(model: CharModel, vocab: Vocabulary, names: Sequence[str]) ->
     return results
 
 
-def training_surprise(model: CharModel, vocab: Vocabulary, names: Iterable[str]) -> np.ndarray:
+def training_surprise(model, vocab: Vocabulary, names: Iterable[str]) -> np.ndarray:
     """Per-character surprise of every usable training name, sorted (the yardstick for ranking)."""
     usable = sorted(n for n in set(names) if n and not vocab.unknown_chars(n))
     if not usable:
@@ -212,7 +226,7 @@ def training_surprise(model: CharModel, vocab: Vocabulary, names: Iterable[str])
 
 
 def score_name(
-    model: CharModel,
+    model,
     vocab: Vocabulary,
     name: str,
     *,
@@ -270,10 +284,12 @@ def _states(model: CharModel, names: Sequence[str], vocab: Vocabulary) -> tuple[
     return order, {q: np.concatenate(p) for q, p in parts.items()}
 
 
-def trace_names(model: CharModel, vocab: Vocabulary, names: Iterable[str], *, lowercase: bool = True) -> list[NameTrace]:
+def trace_names(
+    model, vocab: Vocabulary, names: Iterable[str], *, lowercase: bool = True, member: int = 0
+) -> list[NameTrace]:
     """The hidden state (and for the LSTM the cell and the gates) after each character of each name."""
     prepared = _prepare(vocab, names, lowercase)
-    order, values = _states(model, prepared, vocab)
+    order, values = _states(_member(model, member), prepared, vocab)
     ends = np.cumsum([len(prepared[j]) for j in order])[:-1]
     split = {q: np.split(v, ends) for q, v in values.items()}
     traces: list[NameTrace | None] = [None] * len(prepared)
@@ -282,10 +298,11 @@ def trace_names(model: CharModel, vocab: Vocabulary, names: Iterable[str], *, lo
     return traces
 
 
-def _check_quantity(model: CharModel, quantity: str) -> None:
+def _check_quantity(model, quantity: str) -> None:
     if quantity not in quantities(model):
         if quantity in QUANTITIES:
-            raise InspectError(f"An {model.cell.upper()} has no {QUANTITIES[quantity]}; look at its hidden state.")
+            cell = members_of(model)[0].cell.upper()
+            raise InspectError(f"An {cell} has no {QUANTITIES[quantity]}; look at its hidden state.")
         raise InspectError(f"Unknown quantity {quantity!r}: choose {', '.join(quantities(model))}.")
 
 
@@ -313,22 +330,26 @@ class UnitView:
 
 
 def unit_view(
-    model: CharModel,
+    model,
     vocab: Vocabulary,
     names: Iterable[str],
     unit: int | str = "most active",
     quantity: str = "hidden",
     *,
     lowercase: bool = True,
+    member: int = 0,
 ) -> UnitView:
     """Unit ``unit`` (a number from 0, or "most active") of ``quantity`` after each character of ``names``."""
     _check_quantity(model, quantity)
-    traces = trace_names(model, vocab, names, lowercase=lowercase)
+    hidden = _member(model, member).hidden
+    if unit != "most active" and (
+        isinstance(unit, bool) or not isinstance(unit, (int, np.integer)) or not 0 <= unit < hidden
+    ):
+        raise InspectError(f"The model has units 0 to {hidden - 1}; there is no unit {unit!r}.")
+    traces = trace_names(model, vocab, names, lowercase=lowercase, member=member)
     chosen_as = "unit"
     if unit == "most active":
         unit, chosen_as = most_active_unit(traces, quantity), "most active"
-    elif isinstance(unit, bool) or not isinstance(unit, (int, np.integer)) or not 0 <= unit < model.hidden:
-        raise InspectError(f"The model has units 0 to {model.hidden - 1}; there is no unit {unit!r}.")
     values = [t.values[quantity][:, unit] for t in traces]
     if quantity in ("forget", "input", "output"):
         low, high = 0.0, 1.0
@@ -385,20 +406,21 @@ def _correlations(values: np.ndarray, features: np.ndarray) -> np.ndarray:
 
 
 def search_units(
-    model: CharModel,
+    model,
     vocab: Vocabulary,
     names: Iterable[str],
     *,
     quantities_to_search: Sequence[str] | None = None,
     top: int = 5,
     lowercase: bool = True,
+    member: int = 0,
 ) -> UnitSearch:
     """Rank every unit of every quantity by |r| with each feature over all characters of ``names``."""
     chosen = tuple(quantities_to_search or quantities(model))
     for q in chosen:
         _check_quantity(model, q)
     prepared = _prepare(vocab, names, lowercase)
-    order, values = _states(model, prepared, vocab)
+    order, values = _states(_member(model, member), prepared, vocab)
     features = _features([prepared[j] for j in order])  # in the order the states were stacked
     table = np.column_stack(list(features.values()))  # (N characters, features)
     result = UnitSearch(n_names=len(prepared), n_chars=table.shape[0])
@@ -426,8 +448,16 @@ class BeamName:
     new: bool
 
 
+def _select(state, rows: np.ndarray):
+    """The rows of a model's state (h, c), or of each member's state in an ensemble's list."""
+    if isinstance(state, list):
+        return [_select(own, rows) for own in state]
+    h, c = state
+    return h[rows], (None if c is None else c[rows])
+
+
 def beam_search(
-    model: CharModel,
+    model,
     vocab: Vocabulary,
     width: int = 10,
     *,
@@ -456,17 +486,17 @@ def beam_search(
     known = set(known)
     V = vocab.size
 
-    def step(symbols: np.ndarray | None, h, c):
-        probs, h, c = model.step_probabilities(symbols, h, c)
-        return np.log(np.maximum(probs, 1e-300)), h, c
+    min_length = max(min_length, 1)  # a name has at least one character
 
-    h = np.zeros((1, model.hidden), dtype=model.dtype)
-    c = np.zeros_like(h) if model.layer.has_cell else None
-    log_probs, h, c = step(None, h, c)
+    def step(symbols: np.ndarray | None, state):
+        probs, state = model.next_char_probabilities(symbols, state)
+        return np.log(np.maximum(probs, 1e-300)), state
+
+    log_probs, state = step(None, model.start_state(1))
     score = np.zeros(1)
     for symbol in vocab.encode(prefix):
         score += log_probs[:, symbol]
-        log_probs, h, c = step(np.array([symbol]), h, c)
+        log_probs, state = step(np.array([symbol]), state)
     beams = [list(vocab.encode(prefix))]
     finished: list[tuple[float, list[int]]] = []
     for length in range(len(prefix), max_length + 1):
@@ -487,7 +517,7 @@ def beam_search(
         rows, symbols = np.divmod(order, V)
         beams = [beams[r] + [int(s)] for r, s in zip(rows, symbols, strict=True)]
         score = flat[order]
-        log_probs, h, c = step(symbols, h[rows], None if c is None else c[rows])
+        log_probs, state = step(symbols, _select(state, rows))
     results = []
     for log_prob, ids in finished:
         name = vocab.decode(ids)
