@@ -8,12 +8,16 @@ import numpy as np
 import pytest
 
 from cli import main
+from engine.jobs import FINISH, Progress
 from engine.names.corpus import Vocabulary
 from engine.names.ensemble import Ensemble
 from engine.names.inspect import (
     InspectError,
     _features,
     beam_search,
+    iter_beam_search,
+    iter_search_units,
+    iter_training_surprise,
     name_surprises,
     quantities,
     score_name,
@@ -140,6 +144,36 @@ def test_an_ensemble_scores_with_its_members_averaged():
     np.testing.assert_array_equal(second.values["cell"], trace_names(members[1], VOCAB, ["abe"])[0].values["cell"])
     with pytest.raises(InspectError, match="no member 3"):
         unit_view(ensemble, VOCAB, ["abe"], member=3)
+
+
+def test_the_slow_calls_are_jobs_that_finish_with_what_they_have():
+    model = random_model("lstm")
+    many = [a + b + c for a in "abcde" for b in "abcde" for c in "abcde"] * 5  # 625 names: three batches
+    job = iter_search_units(model, VOCAB, many)
+    first = next(job)
+    assert isinstance(first, Progress) and first.step == 256 and first.total == len(many)
+    try:
+        job.send(FINISH)
+    except StopIteration as stop:
+        partial = stop.value
+    assert partial.n_names == 256 and partial.n_chars == 256 * 3  # the search over the one batch read
+    job = iter_training_surprise(model, VOCAB, many)
+    assert next(job).total == 125  # the distinct names
+    reference = None
+    try:
+        job.send(FINISH)
+    except StopIteration as stop:
+        reference = stop.value
+    assert reference.shape == (125,)  # all fit in one batch: finished whole
+    job = iter_beam_search(model, VOCAB, 5, max_length=20)
+    assert next(job).step == 1
+    try:
+        while True:
+            job.send(FINISH)
+    except StopIteration as stop:
+        assert isinstance(stop.value, list)
+    with pytest.raises(InspectError, match="minimum length"):
+        beam_search(model, VOCAB, 3, min_length=9, max_length=5)
 
 
 def test_features_of_a_name():

@@ -21,6 +21,11 @@
 Values are aligned with characters: row k of an array is the model's state
 after reading character k + 1 of the name.
 
+The slower calls (over all training names, or a wide beam) also come as jobs
+(``iter_training_surprise``, ``iter_search_units``, ``iter_beam_search``) that
+yield :class:`engine.jobs.Progress` and, on FINISH, answer from what they have
+read so far.
+
 Scores and beam search take a single model or an ensemble (through
 ``start_state`` / ``next_char_probabilities``, so an ensemble's members are
 averaged); hidden units belong to one model, so for an ensemble the views and
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.activations import sigmoid
+from engine.jobs import FINISH, Job, Progress, run_job
 from engine.names.corpus import Vocabulary
 from engine.names.ensemble import members_of
 from engine.names.model import CharModel
@@ -49,6 +55,7 @@ __all__ = [
     "NameScore",
     "name_surprises",
     "training_surprise",
+    "iter_training_surprise",
     "score_name",
     "NameTrace",
     "trace_names",
@@ -58,8 +65,10 @@ __all__ = [
     "UnitMatch",
     "UnitSearch",
     "search_units",
+    "iter_search_units",
     "BeamName",
     "beam_search",
+    "iter_beam_search",
 ]
 
 QUANTITIES = {
@@ -203,26 +212,38 @@ class NameScore:
     known: bool = False
 
 
+def _chunk_surprises(model, vocab: Vocabulary, names: Sequence[str]) -> list[np.ndarray]:
+    inputs, targets = _padded(vocab, names)
+    with blas_threads(1):  # small products: one thread beats several (see engine.sequence.blas_threads)
+        probs = _next_char_probabilities(model, inputs)
+    picked = np.take_along_axis(probs, targets[:, :, None], axis=2)[:, :, 0]  # (T, m)
+    surprise = -np.log(np.maximum(picked, 1e-300))
+    return [surprise[: len(name) + 1, column] for column, name in enumerate(names)]
+
+
 def name_surprises(model, vocab: Vocabulary, names: Sequence[str]) -> list[np.ndarray]:
     """Surprise -ln p (L + 1,) of every character and the end, for each name (names must use the vocabulary)."""
     results: list[np.ndarray] = [np.zeros(0)] * len(names)
     for chunk in _chunks(names):
-        inputs, targets = _padded(vocab, [names[j] for j in chunk])
-        with blas_threads(1):  # small products: one thread beats several (see engine.sequence.blas_threads)
-            probs = _next_char_probabilities(model, inputs)
-        picked = np.take_along_axis(probs, targets[:, :, None], axis=2)[:, :, 0]  # (T, m)
-        surprise = -np.log(np.maximum(picked, 1e-300))
-        for column, j in enumerate(chunk):
-            results[j] = surprise[: len(names[j]) + 1, column]
+        for j, surprise in zip(chunk, _chunk_surprises(model, vocab, [names[j] for j in chunk]), strict=True):
+            results[j] = surprise
     return results
+
+
+def iter_training_surprise(model, vocab: Vocabulary, names: Iterable[str]) -> Job:
+    """:func:`training_surprise` as a job: Progress per batch of names; on FINISH, the names scored so far."""
+    usable = sorted(n for n in set(names) if n and not vocab.unknown_chars(n))
+    scored: list[float] = []
+    for chunk in _chunks(usable):
+        scored.extend(s.mean() for s in _chunk_surprises(model, vocab, [usable[j] for j in chunk]))
+        if (yield Progress(len(scored), len(usable), "Scoring the training names")) is FINISH:
+            break
+    return np.sort(np.array(scored, dtype=np.float64))
 
 
 def training_surprise(model, vocab: Vocabulary, names: Iterable[str]) -> np.ndarray:
     """Per-character surprise of every usable training name, sorted (the yardstick for ranking)."""
-    usable = sorted(n for n in set(names) if n and not vocab.unknown_chars(n))
-    if not usable:
-        return np.zeros(0)
-    return np.sort([s.mean() for s in name_surprises(model, vocab, usable)])
+    return run_job(iter_training_surprise(model, vocab, names))
 
 
 def score_name(
@@ -263,11 +284,12 @@ class NameTrace:
     values: dict[str, np.ndarray]
 
 
-def _states(model: CharModel, names: Sequence[str], vocab: Vocabulary) -> tuple[list[int], dict[str, np.ndarray]]:
+def _iter_states(model: CharModel, names: Sequence[str], vocab: Vocabulary):
     """Every quantity after every character of every name, names in batches of similar length.
 
-    Returns the order the names were read in (indices into ``names``) and, per quantity,
-    (total characters, n): the rows of each name in turn, in that order.
+    A job (Progress per batch; FINISH stops after the batches read so far). Returns the order
+    the names were read in (indices into ``names``) and, per quantity, (total characters, n):
+    the rows of each name in turn, in that order.
     """
     order: list[int] = []
     parts: dict[str, list[np.ndarray]] = {q: [] for q in quantities(model)}
@@ -281,6 +303,8 @@ def _states(model: CharModel, names: Sequence[str], vocab: Vocabulary) -> tuple[
         for q in parts:
             parts[q].append(run[q].transpose(1, 0, 2)[after_a_character])
         order.extend(chunk)
+        if (yield Progress(len(order), len(names), "Reading the names")) is FINISH:
+            break
     return order, {q: np.concatenate(p) for q, p in parts.items()}
 
 
@@ -289,7 +313,7 @@ def trace_names(
 ) -> list[NameTrace]:
     """The hidden state (and for the LSTM the cell and the gates) after each character of each name."""
     prepared = _prepare(vocab, names, lowercase)
-    order, values = _states(_member(model, member), prepared, vocab)
+    order, values = run_job(_iter_states(_member(model, member), prepared, vocab))
     ends = np.cumsum([len(prepared[j]) for j in order])[:-1]
     split = {q: np.split(v, ends) for q, v in values.items()}
     traces: list[NameTrace | None] = [None] * len(prepared)
@@ -405,7 +429,7 @@ def _correlations(values: np.ndarray, features: np.ndarray) -> np.ndarray:
     return standardised(features).T @ standardised(values)
 
 
-def search_units(
+def iter_search_units(
     model,
     vocab: Vocabulary,
     names: Iterable[str],
@@ -414,16 +438,16 @@ def search_units(
     top: int = 5,
     lowercase: bool = True,
     member: int = 0,
-) -> UnitSearch:
-    """Rank every unit of every quantity by |r| with each feature over all characters of ``names``."""
+) -> Job:
+    """:func:`search_units` as a job: Progress per batch of names read; on FINISH, the search over those."""
     chosen = tuple(quantities_to_search or quantities(model))
     for q in chosen:
         _check_quantity(model, q)
     prepared = _prepare(vocab, names, lowercase)
-    order, values = _states(_member(model, member), prepared, vocab)
+    order, values = yield from _iter_states(_member(model, member), prepared, vocab)
     features = _features([prepared[j] for j in order])  # in the order the states were stacked
     table = np.column_stack(list(features.values()))  # (N characters, features)
-    result = UnitSearch(n_names=len(prepared), n_chars=table.shape[0])
+    result = UnitSearch(n_names=len(order), n_chars=table.shape[0])
     matches: dict[str, list[UnitMatch]] = {f: [] for f in features}
     for q in chosen:
         with blas_threads(1):
@@ -434,6 +458,14 @@ def search_units(
         found.sort(key=lambda match: -abs(match.r))
         result.matches[feature] = found[:top]
     return result
+
+
+def search_units(model, vocab: Vocabulary, names: Iterable[str], **options) -> UnitSearch:
+    """Rank every unit of every quantity by |r| with each feature over all characters of ``names``.
+
+    options: quantities_to_search (default all), top (5), lowercase (True), member (0).
+    """
+    return run_job(iter_search_units(model, vocab, names, **options))
 
 
 # -- beam search --------------------------------------------------------------------------------
@@ -456,7 +488,12 @@ def _select(state, rows: np.ndarray):
     return h[rows], (None if c is None else c[rows])
 
 
-def beam_search(
+def beam_search(model, vocab: Vocabulary, width: int = 10, **options) -> list[BeamName]:
+    """The ``width`` most likely names the beam finds, most likely first (see :func:`iter_beam_search`)."""
+    return run_job(iter_beam_search(model, vocab, width, **options))
+
+
+def iter_beam_search(
     model,
     vocab: Vocabulary,
     width: int = 10,
@@ -466,8 +503,10 @@ def beam_search(
     min_length: int = 1,
     known: Iterable[str] = (),
     lowercase: bool = True,
-) -> list[BeamName]:
-    """The ``width`` most likely names the beam finds, most likely first.
+) -> Job:
+    """Beam search as a job: Progress per character added; on FINISH, the names finished so far.
+
+    Returns the ``width`` most likely names the beam finds, most likely first.
 
     A name is complete when the end token follows it; names shorter than
     ``min_length`` may not end. The search stops when no open beginning can
@@ -483,6 +522,8 @@ def beam_search(
         raise InspectError(f"The prefix uses characters the model has never seen: {shown}.")
     if len(prefix) >= max_length:
         raise InspectError(f"The prefix is as long as the maximum length ({max_length}).")
+    if min_length > max_length:
+        raise InspectError(f"The minimum length ({min_length}) is above the maximum length ({max_length}).")
     known = set(known)
     V = vocab.size
 
@@ -518,6 +559,8 @@ def beam_search(
         beams = [beams[r] + [int(s)] for r, s in zip(rows, symbols, strict=True)]
         score = flat[order]
         log_probs, state = step(symbols, _select(state, rows))
+        if (yield Progress(length + 1, max_length, f"Beam search: {length + 1} characters")) is FINISH:
+            break
     results = []
     for log_prob, ids in finished:
         name = vocab.decode(ids)
