@@ -14,7 +14,7 @@ import sys
 
 from cli._args import fail, whole
 
-_BARS = " ▁▂▃▄▅▆▇█"
+_BARS = "▁▂▃▄▅▆▇█"
 _QUANTITIES = ("hidden", "cell", "forget", "input", "output", "candidate")  # engine.names.inspect.QUANTITIES
 
 
@@ -150,7 +150,7 @@ def _names_for_units(args, saved) -> list[str]:
 
 
 def _bars(values, low: float, high: float) -> str:
-    """One block character per value, from the lowest (blank) to the highest (full)."""
+    """One block character per value, from the lowest (▁) to the highest (█)."""
     span = max(high - low, 1e-12)
     return "".join(_BARS[int(round((min(max(v, low), high) - low) / span * (len(_BARS) - 1)))] for v in values)
 
@@ -197,7 +197,7 @@ def run_units(args) -> int:
         }, ensure_ascii=False))
         return 0
     label = f"{'most active ' if view.chosen_as == 'most active' else ''}unit {view.unit}"
-    lines = [f"{QUANTITIES[view.quantity]}, {label}: blank = {view.low:+.2f}, full = {view.high:+.2f}"]
+    lines = [f"{QUANTITIES[view.quantity]}, {label}: {_BARS[0]} = {view.low:+.2f}, {_BARS[-1]} = {view.high:+.2f}"]
     for name, values in zip(view.names, view.values, strict=True):
         lines.append(f"  {name}")
         lines.append(f"  {_bars(values, view.low, view.high)}")
