@@ -175,7 +175,7 @@ def run_mistake(args: argparse.Namespace) -> int:
     try:
         for cell in cells:
             job = iter_mistake_check(mistake.name, cell, n_x=args.n_x, n_a=args.n_a, n_y=args.n_y, m=args.m,
-                                     T_x=args.t_x, seed=args.seed, loss=args.loss)
+                                     T_x=args.t_x, seed=args.seed, scale=args.scale, loss=args.loss)
             checks.append(run_job(job))
     except ValueError as exc:
         return fail(str(exc))

@@ -315,13 +315,17 @@ def iter_mistake_check(
     m: int = 4,
     T_x: int = 8,
     seed: int = 1,
+    scale: float = 1.0,
     loss: str = "all",
     h: float = 1e-5,
 ) -> Job:
     """The gradient check of ``cell`` with ``mistake`` in place (None: the correct code), as a job.
 
-    The problem is the Gradients tab's (:func:`engine.gradient_lab.make_problem`),
-    the loss the cross-entropy on every step ("all") or the last ("last"). Yields Progress(step = numbers
+    The problem is the Gradients tab's (:func:`engine.gradient_lab.make_problem`; the
+    settings are LabConfig's), the loss the cross-entropy on every step ("all") or the
+    last ("last"). With tiny gradients (small weight scale, long sequences, loss on the
+    last step) centred differences cannot resolve them and even the correct code may
+    look wrong; the defaults are well inside what the check resolves. Yields Progress(step = numbers
     perturbed, total) and returns a :class:`MistakeCheck`; on FINISH it returns the
     arrays checked so far (complete False).
     """
@@ -331,7 +335,9 @@ def iter_mistake_check(
     if chosen is not None and cell not in chosen.cells:
         raise ValueError(f"The mistake {chosen.name} is in the {' and '.join(c.upper() for c in chosen.cells)} "
                          f"code only, not the {cell.upper()}.")
-    config = LabConfig(cell=cell, n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x, seed=seed, loss=loss, use_tf=False, h=h)
+    config = LabConfig(
+        cell=cell, n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x, seed=seed, scale=scale, loss=loss, use_tf=False, h=h
+    )
     problem = make_problem(config, cell)
     code = _code(cell, chosen)
     objective = CrossEntropyLoss(problem.targets, loss)

@@ -1,6 +1,7 @@
 """Bug lab: each published mistake is caught by the gradient check, the correct code passes,
 and the faulty code stays out of every training path."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -105,9 +106,11 @@ def test_bad_requests_are_refused_with_a_sentence(mistake, cell, message):
 
 
 def test_no_training_path_reaches_the_faulty_code():
+    imports = re.compile(r"^\s*(from|import)\s+\S*mistakes|import\s.*\bmistakes\b", re.MULTILINE)
     for path in (REPO / "engine").rglob("*.py"):
         if path.name != "mistakes.py":
-            assert "mistakes" not in path.read_text(encoding="utf-8"), path
+            assert not imports.search(path.read_text(encoding="utf-8")), path
+    assert imports.search("from engine import lstm, mistakes") and imports.search("import engine.mistakes")
     code = (
         "import sys, engine.names.train, engine.names.sample, engine.gradient_lab, engine.sequence, engine.gradcheck;"
         "print('engine.mistakes' in sys.modules)"
