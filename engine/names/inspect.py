@@ -85,6 +85,8 @@ FEATURES = {
     "vowel": "the character just read is a vowel",
 }
 _VOWELS = set("aeiouAEIOU")
+if LSTM_GATES != ("o", "i", "f", "g"):  # _trace reads the stacked gate blocks in this order
+    raise ImportError("engine.names.inspect expects the LSTM gate blocks in the order o, i, f, g")
 _GATE_NAMES = {"o": "output", "i": "input", "f": "forget", "g": "candidate"}
 
 
@@ -170,7 +172,6 @@ def _trace(model: CharModel, inputs: np.ndarray) -> dict[str, np.ndarray]:
     out = {q: np.zeros((T, m, n)) for q in quantities(model)}
     h = np.zeros((m, n))
     c = np.zeros((m, n))
-    assert LSTM_GATES == ("o", "i", "f", "g")  # the block order read below
     for t in range(T):
         z = xp[t] + h @ Wh
         if model.layer.has_cell:
