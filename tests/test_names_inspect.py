@@ -184,6 +184,18 @@ def test_features_of_a_name():
     np.testing.assert_array_equal(_features(["éa", "ý"])["vowel"], [1, 1, 0])
 
 
+def test_any_corpus_even_without_vowels():
+    names = ["ŋʃt", "ʃʃŋ", "tŋ", "京都", "大阪"]
+    vocab = Vocabulary.from_names(names)
+    model = CharModel("lstm", vocab.size, 4, np.float64)
+    model.init_default(np.random.default_rng(0))
+    result = search_units(model, vocab, names, top=3)
+    assert all(m.r == 0.0 for m in result.matches["vowel"])  # a constant feature follows nothing
+    assert all(np.isfinite(m.r) for m in result.matches["position"])
+    assert score_name(model, vocab, "京都").chars == ("京", "都", "")
+    assert all(set(b.name) <= set("ŋʃt京都大阪") for b in beam_search(model, vocab, 3))
+
+
 def test_the_search_finds_a_planted_vowel_unit_and_a_counter():
     """An RNN whose unit 2 is driven by vowels only, and whose unit 4 adds up steps: the search must say so."""
     model = CharModel("rnn", VOCAB.size, 5, np.float64)
