@@ -531,7 +531,8 @@ def iter_beam_search(
     min_length = max(min_length, 1)  # a name has at least one character
 
     def step(symbols: np.ndarray | None, state):
-        probs, state = model.next_char_probabilities(symbols, state)
+        with blas_threads(1):
+            probs, state = model.next_char_probabilities(symbols, state)
         return np.log(np.maximum(probs, 1e-300)), state
 
     log_probs, state = step(None, model.start_state(1))
