@@ -330,3 +330,14 @@ def test_evaluate_defaults_to_the_bundled_corpus(model_file, capsys):
     assert main(["names", "evaluate", "--model", str(model_file), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["corpus"] == str(bundled) and result["names"] > 100
+
+
+def test_sampling_into_a_closed_pipe_ends_quietly(model_file):
+    """`names sample -n 50000 | head -1`: the reader leaves early; no BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "main.py", "names", "sample", "--model", str(model_file), "-n", "50000",
+                             "--repeats"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert first.strip() and "Traceback" not in err and "BrokenPipe" not in err
