@@ -753,7 +753,7 @@ def _train_ensemble(data: _Data, config: TrainConfig, control, start: float, dea
     steps = 0
     for k in range(K):
         now = time.perf_counter()
-        share = now + (deadline - now) / (K - k) if math.isfinite(deadline) else math.inf
+        share = now + (deadline - now) / _members_that_fit(members, K - k, deadline - now)
         place = _Place(member=k, members=K, step_offset=steps, total=K * config.steps)
         member = yield from _train_model(data, config.member(k), control, _Clock(start, share, deadline), place,
                                          mixture)
@@ -768,7 +768,7 @@ def _train_ensemble(data: _Data, config: TrainConfig, control, start: float, dea
                 mixture.add(member.model)
         if member.reason == "stopped" or time.perf_counter() >= deadline:
             break
-    reason = _ensemble_reason(members[-1].reason if members else "stopped", deadline)
+    reason = _ensemble_reason(member.reason, deadline)  # the last member trained, kept or not
     model = Ensemble([m.model for m in members]) if len(members) > 1 else members[0].model
     val_loss = None
     if data.full_val:
@@ -782,6 +782,20 @@ def _train_ensemble(data: _Data, config: TrainConfig, control, start: float, dea
         samples=sample_names(model, data.vocab, config.samples, seed=0, known=set(data.train_names)),
         members=members,
     )
+
+
+def _members_that_fit(done: list[TrainResult], left: int, seconds: float) -> int:
+    """How many members the time left is shared among (each member stops early by itself when it can), judged by how long the finished ones took.
+
+    The first member may take half the time (it learns how fast this machine is);
+    then as many as fit at the finished members' pace, at most those left.
+    """
+    if not math.isfinite(seconds):
+        return 1
+    if not done:
+        return min(left, 2)
+    pace = float(np.mean([m.seconds for m in done]))
+    return int(min(left, max(1, seconds // max(pace, 1e-3))))
 
 
 def _helps(mixture: _Mixture | None, model: CharModel) -> bool:
