@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from cli._args import fail, number, whole
+from cli._jazz_band import add_band_options, chords_for_generate, read_source, report_wav, write_output
 
 
 def register(subparsers) -> None:
@@ -60,6 +61,7 @@ def register(subparsers) -> None:
     gen.add_argument("--melody-program", type=whole(0), default=26, metavar="P", help="GM program (default 26, jazz guitar)")
     gen.add_argument("--chord-program", type=whole(0), default=0, metavar="P", help="GM program (default 0, piano)")
     gen.add_argument("--json", action="store_true", help="end with one JSON line listing the files")
+    add_band_options(gen)
     gen.set_defaults(handler=run_generate)
 
 
@@ -70,11 +72,11 @@ def _midi_path(args) -> Path:
 
 
 def run_parts(args) -> int:
-    from engine.jazz import JazzError, read_song
+    from engine.jazz import JazzError
     from engine.jazz.melody import pick_melody
 
     try:
-        song = read_song(_midi_path(args))
+        song = read_source(_midi_path(args))
     except JazzError as exc:
         return fail(str(exc))
     try:
@@ -135,12 +137,12 @@ def run_parts(args) -> int:
 
 
 def run_train(args) -> int:
-    from engine.jazz import JazzError, Training, TrainSettings, build_corpus, read_song, save_model
+    from engine.jazz import JazzError, Training, TrainSettings, build_corpus, save_model
     from engine.jobs import run_job
 
     began = time.perf_counter()
     try:
-        song = read_song(_midi_path(args))
+        song = read_source(_midi_path(args))
         corpus = build_corpus(song, args.melody_part)
         settings = TrainSettings(
             epochs=args.epochs,
@@ -233,7 +235,7 @@ def _variation_paths(out: Path, count: int) -> list[Path]:
 
 
 def run_generate(args) -> int:
-    from engine.jazz import ExportOptions, JazzError, export_midi, generate, load_model
+    from engine.jazz import ExportOptions, JazzError, generate, load_model
 
     began = time.perf_counter()
     options = ExportOptions(tempo=args.tempo, melody_program=args.melody_program, chord_program=args.chord_program)
@@ -247,7 +249,7 @@ def run_generate(args) -> int:
             seed=args.seed,
             variations=args.variations,
             primer=args.primer,
-            chords=args.chords,
+            chords=chords_for_generate(args.chords),
         )
     except JazzError as exc:
         return fail(str(exc))
@@ -255,7 +257,7 @@ def run_generate(args) -> int:
     written = []
     for improv, path in zip(improvisations, _variation_paths(args.out, args.variations), strict=True):
         try:
-            export_midi(improv, path, options)
+            write_output(improv, path, options, args)
         except (JazzError, OSError) as exc:
             return fail(f"could not write {path}: {exc}")
         written.append(
@@ -266,6 +268,8 @@ def run_generate(args) -> int:
             f"{' '.join(c.symbol for c in improv.chords[:4])}{' ...' if improv.measures > 4 else ''}",
             file=sys.stderr,
         )
+    if report_wav(improvisations, options, args):
+        return 2
     seed = improvisations[0].seed
     print(f"seed {seed} (use --seed {seed} to generate the same again)", file=sys.stderr)
     if args.json:
