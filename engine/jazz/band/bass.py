@@ -26,9 +26,10 @@ GAP = 1 / 24  # a walking line is legato, but each note is plucked: a hair of si
 
 
 def _nearest(pc: int, near: int) -> int:
-    """The pitch of class ``pc`` inside the bass range nearest to ``near``."""
+    """The pitch of class ``pc`` inside the bass range nearest to ``near``, pulled a little towards the
+    middle of the range so that a cycle of fourths does not climb to the top and stay there."""
     options = [p for p in range(LOWEST, HIGHEST + 1) if p % 12 == pc]
-    return min(options, key=lambda p: (abs(p - near), p))
+    return min(options, key=lambda p: (abs(p - near) + 0.5 * abs(p - START_PITCH), p))
 
 
 def _approach(target: int, previous: int, chord: Chord, next_chord: Chord, rng: np.random.Generator) -> int:
@@ -70,6 +71,8 @@ def _onsets(span: Span, style: Style, measure_length: float) -> list[tuple[float
             if span.start - 1e-9 <= t < span.end - 1e-9 and t < bar_start + measure_length - 1e-9:
                 found.setdefault(t, role)
     found[round(span.start, 9)] = "root"
+    if style.bass_approach and len(found) == 1 and span.end - span.start >= 2.0 - 1e-9:
+        found[round(span.end - 1.0, 9)] = "walk"  # a two-feel walks the last beat into the change
     return sorted(found.items())
 
 
@@ -90,10 +93,12 @@ def walking_bass(spans: Sequence[Span], style: Style, measure_length: float, rng
             approach = _approach(next_root, roots[i], span.chord, next_chord, rng)
         for k, (_, role) in enumerate(onsets):
             last = k == len(onsets) - 1
-            if role == "root":
+            if k == 0:
                 p = roots[i]
             elif last and approach is not None:
                 p = approach
+            elif role == "root":
+                p = roots[i]
             elif role == "fifth":
                 p = roots[i] + 7 if roots[i] + 7 <= HIGHEST else roots[i] - 5
             else:
