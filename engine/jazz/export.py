@@ -70,7 +70,7 @@ class ExportOptions:
 
     tempo: float | None = None
     melody_program: int = DEFAULT_MELODY_PROGRAM
-    chord_program: int | None = DEFAULT_CHORD_PROGRAM
+    chord_program: int | None = None
     melody_channel: int = 0
     chord_channel: int = 1
     melody_name: str = "Melody"
