@@ -145,23 +145,23 @@ def _bar_chords(slots: list[Chord]) -> tuple[Chord, ...]:
     return tuple(slots)
 
 
-def _changes(symbols: list[tuple[float, Chord]], measure_length: float, numerator: int,
-             measures: int) -> tuple[tuple[Chord, ...], ...]:
-    """Chord symbols at their offsets -> one tuple per measure, sampled on the meter's beats."""
+def _changes(symbols: list[tuple[float, Chord]], measure_length: float, measures: int) -> tuple[tuple[Chord, ...], ...]:
+    """Chord symbols at their offsets -> one tuple per measure: each measure sampled every twelfth of a
+    beat (where symbols stand) and reduced to the fewest even shares that say the same."""
     symbols = sorted(symbols, key=lambda s: s[0])
-    unit = measure_length / numerator
+    slots = max(1, round(measure_length * GRID))
     out = []
     k = 0
     current = symbols[0][1]
     for m in range(measures):
-        slots = []
-        for b in range(numerator):
-            t = m * measure_length + b * unit
+        row = []
+        for b in range(slots):
+            t = m * measure_length + b / GRID
             while k < len(symbols) and symbols[k][0] <= t + 1e-6:
                 current = symbols[k][1]
                 k += 1
-            slots.append(current)
-        out.append(_bar_chords(slots))
+            row.append(current)
+        out.append(_bar_chords(row))
     return tuple(out)
 
 
@@ -245,7 +245,7 @@ def read_lead_sheet(path: str | os.PathLike) -> LeadSheet:
                 symbols.append((float(cs.getOffsetInHierarchy(part)), chord))
     end = max(max(n.end for n in melody), max((t for t, _ in symbols), default=0.0) + 1e-3)
     measures = max(1, math.ceil(end / measure_length - 1e-9))
-    changes = _changes(symbols, measure_length, num, measures) if symbols else None
+    changes = _changes(symbols, measure_length, measures) if symbols else None
 
     name = (melody_part.partName if melody_part is not None else None) or "Melody"
     share, most = _polyphony(melody)
@@ -302,15 +302,20 @@ def notated_melody(lead) -> list[tuple[Fraction, Fraction, int]]:
 
 
 def _symbol(chord: Chord):
+    """A music21 ChordSymbol for ``chord``: its name as typed; an inferred name in parentheses
+    without them; failing both, named by music21 from its pitches."""
+    from music21 import chord as m21chord
     from music21 import harmony
 
-    try:
-        return harmony.ChordSymbol(_music21_figure(chord.symbol))
-    except Exception:  # an inferred chord with a descriptive name: spell it from its notes
-        from music21 import chord as m21chord
-
-        return harmony.chordSymbolFromChord(m21chord.Chord([60 + (pc - chord.root) % 12 + chord.root
-                                                            for pc in chord.pitch_classes]))
+    for text in (chord.symbol, chord.symbol.strip("()")):
+        try:
+            symbol = harmony.ChordSymbol(_music21_figure(text))
+        except Exception:  # noqa: S112 (music21 raises several kinds for a name it cannot read)
+            continue
+        if {p.pitchClass for p in symbol.pitches} == set(chord.pitch_classes):
+            return symbol
+    pitches = sorted(60 + (pc - chord.root) % 12 for pc in chord.pitch_classes)
+    return harmony.chordSymbolFromChord(m21chord.Chord([p + chord.root % 12 for p in pitches]))
 
 
 def write_lead_sheet(lead, path: str | os.PathLike) -> Path:
