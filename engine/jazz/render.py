@@ -52,6 +52,7 @@ SAMPLE_RATE = 44_100
 TAIL_SECONDS = 1.0  # after the last beat, so the final notes ring out
 GAIN = 0.6
 PEAK = 0.89  # normalise to about -1 dBFS
+FLUSH_SECONDS = 3.0  # longer than the reverb's tail
 
 BUNDLED_SOUNDFONT = ("soundfonts", "FluidR3_GM.sf2")  # inside the packaged app (see packaging/bundle.py)
 SOUNDFONT_CANDIDATES = (
@@ -178,8 +179,10 @@ class FluidSynth:
             raise RuntimeError(f"FluidSynth could not load the SoundFont {self.soundfont}.")
 
     def reset(self) -> None:
-        """All notes off, controllers and programs back to their defaults."""
+        """All notes off, controllers and programs back to their defaults, and the reverb's tail
+        run out (into a scratch buffer), so nothing of one render is heard in the next."""
         self.lib.fluid_synth_system_reset(self._synth)
+        self.write(np.zeros((int(FLUSH_SECONDS * self.sample_rate), 2), dtype=np.float32))
 
     def program(self, channel: int, program: int) -> None:
         self.lib.fluid_synth_program_change(self._synth, channel, program)
@@ -305,7 +308,7 @@ def render_steps(notes: Iterable, total_seconds: float | None = None, *, library
             else:
                 synth.write(mix[frame:])
         finally:
-            synth.reset()  # whatever happened, nothing keeps sounding into the next render
+            synth.lib.fluid_synth_system_reset(synth._synth)  # a cancelled render leaves no note sounding
     yield Progress(n_total, n_total, "rendered")
     return _finish(mix, sample_rate)
 
