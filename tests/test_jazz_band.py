@@ -131,11 +131,11 @@ def test_four_named_tracks_with_programs_read_alike_by_mido_and_music21(tmp_path
     for part, name in zip(score.parts, names, strict=True):
         if name == "Drums":  # music21 reads channel 10 as unpitched percussion: compare the hits' times
             ours = sorted(round(s, 4) for s, _, _, _ in tracks[name].notes)
-            theirs = sorted(round(float(n.offset), 4) for n in part.flatten().notes
+            theirs = sorted(round(float(n.offset), 4) for n in part.stripTies().flatten().notes
                             for _ in (n.notes if hasattr(n, "notes") else [n]))
         else:
             ours = sorted((round(s, 4), p) for s, _, p, _ in tracks[name].notes)
-            theirs = sorted((round(float(n.offset), 4), p.midi) for n in part.flatten().notes for p in n.pitches)
+            theirs = sorted((round(float(n.offset), 4), p.midi) for n in part.stripTies().flatten().notes for p in n.pitches)
         assert theirs == ours, name
 
 
