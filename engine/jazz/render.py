@@ -77,9 +77,13 @@ def _bundle_dir() -> Path | None:
 
 
 def find_library() -> str | None:
-    """A path or name of libfluidsynth that loads here, else None (``SEQUENCE_STUDIO_FLUIDSYNTH_LIB=0`` = none)."""
+    """A path or name of libfluidsynth that loads here, else None.
+
+    ``SEQUENCE_STUDIO_FLUIDSYNTH_LIB`` names the library; it or ``SEQUENCE_STUDIO_FLUIDSYNTH`` set
+    to ``0`` turns sampled sound off (the built-in synthesizer plays).
+    """
     explicit = os.environ.get("SEQUENCE_STUDIO_FLUIDSYNTH_LIB")
-    if explicit == "0":
+    if explicit == "0" or os.environ.get("SEQUENCE_STUDIO_FLUIDSYNTH") == "0":
         return None
     candidates = [explicit] if explicit else []
     bundle = _bundle_dir()
