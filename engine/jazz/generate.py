@@ -17,7 +17,7 @@ For each variation, with a random generator seeded by the variation's own seed:
    copied longer than that (:mod:`engine.jazz.originality`).
 3. Pitched tokens become pitches of their class over the chord sounding at the
    note's onset, inside their interval window from the previous pitch and the
-   playable range (:func:`engine.jazz.grammar.realise_pitch`).
+   playable range, held notes tied over the barline (:class:`engine.jazz.grammar.LineBuilder`).
 4. The line is swung to the requested ratio (:func:`engine.jazz.swing.apply_swing`).
 
 Every variation reports its originality: the share of its notes outside any
@@ -33,7 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from engine.jazz.errors import JazzError
-from engine.jazz.grammar import Token, realise_pitch
+from engine.jazz.grammar import LineBuilder, Token, fillable
 from engine.jazz.harmony import Chord, voicing
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
@@ -167,7 +167,7 @@ def sample_index(probabilities: np.ndarray, temperature: float, rng: np.random.G
 @lru_cache(maxsize=16)
 def _parsed(vocabulary: tuple[str, ...]) -> tuple[tuple[Token, ...], np.ndarray]:
     tokens = tuple(Token.parse(t) for t in vocabulary)
-    return tokens, np.array([round(t.duration * TICKS) for t in tokens], dtype=np.int64)
+    return tokens, np.array([t.steps for t in tokens], dtype=np.int64)
 
 
 def _parse_changes_text(text: str) -> list[tuple[Chord, ...]]:
@@ -351,14 +351,18 @@ def _improvise(
         CopyGuard(source.automata.rhythm, source.automata.rhythm_of, max_copy, uniform_ok=True),
     ]
     size = round(model.source.measure_length * TICKS)
-    low, high = model.source.pitch_range
-    notes: list[Note] = []
+    line = LineBuilder(
+        lambda time: _chord_at(changes, size / TICKS, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY
+    )
+    reachable = fillable(durations, size)
     sampled: list[str] = []
-    previous: int | None = None
     for k in range(len(changes)):
-        cursor, end = k * size, (k + 1) * size
-        while cursor < end:
-            allowed = durations <= end - cursor
+        end = (k + 1) * size
+        while (left := end - line.step) > 0:
+            allowed = durations <= left
+            allowed[allowed] = reachable[left - durations[allowed]]  # the rest of the bar can still be filled
+            if not allowed.any():
+                allowed = durations <= left
             choice = np.where(allowed, p, 0.0)
             for guard in guards:  # the rhythm guard gives way first when nothing else is left
                 forbidden = guard.forbidden()
@@ -367,23 +371,12 @@ def _improvise(
             if choice.sum() <= 0:
                 choice = np.where(allowed, 1.0, 0.0) if allowed.any() else p
             index = sample_index(choice / choice.sum(), temperature, rng)
-            token = tokens[index]
-            ticks = min(int(durations[index]), end - cursor)
-            start, stop = cursor / TICKS, (cursor + ticks) / TICKS
-            if token.kind == "T" or getattr(token, "tied", False):
-                if notes and abs(notes[-1].end - start) < 1e-9:
-                    last = notes[-1]
-                    notes[-1] = Note(last.start, stop, last.pitch, last.velocity)
-            elif not token.is_rest:
-                chord = _chord_at(changes, size / TICKS, start)
-                previous = realise_pitch(token, chord, previous, (low, high), rng)
-                notes.append(Note(start, stop, previous, MELODY_VELOCITY))
+            line.add(tokens[index], until=end / TICKS)
             sampled.append(model.vocabulary[index])
             for guard in guards:
                 guard.push(index)
-            cursor += ticks
             p = step(index)
-    return notes, sampled
+    return line.notes, sampled
 
 
 def generate(

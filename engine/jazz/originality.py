@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.jazz.melody import STEPS
+
 __all__ = [
     "RHYTHM_WINDOW",
     "SuffixAutomaton",
@@ -32,7 +34,7 @@ __all__ = [
 ]
 
 RHYTHM_WINDOW = 16  # notes in a rhythm window: about two bars of eighths
-TICKS = 12  # onsets are compared in twelfths of a quarter note (sixteenths and triplets)
+TICKS = STEPS  # onsets are compared in twelfths of a quarter note (sixteenths and triplets)
 
 
 class SuffixAutomaton:
