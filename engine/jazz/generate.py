@@ -38,6 +38,7 @@ from engine.jazz.harmony import Chord, voicing
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
 from engine.jazz.originality import TICKS, CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
+from engine.jazz.swing import SWING_LIMITS, SWING_PRESETS, apply_swing
 from engine.jazz.weights import Stepper
 
 __all__ = [
@@ -50,14 +51,12 @@ __all__ = [
     "resolve_swing",
     "PRIMERS",
     "DEFAULT_MAX_COPY",
-    "SWING_CHOICES",
 ]
 
 PRIMERS = ("window", "none")
 DEFAULT_MAX_COPY = 8  # tokens; chosen by measurement (benchmarks/jazz_music.py)
 MELODY_VELOCITY = 96
 CHORD_VELOCITY = 64
-SWING_CHOICES = {"straight": 1.0, "light": 1.5, "medium": 2.0, "hard": 2.5}  # long:short eighths
 
 Changes = tuple[tuple[Chord, ...], ...]
 
@@ -218,44 +217,13 @@ def resolve_swing(model: TrainedModel, swing) -> float:
                 f"Swing must be one of {', '.join(presets)} or a long:short ratio such as 1.6; got {swing!r}."
             ) from None
     ratio = float(swing)
-    if not 1.0 <= ratio <= 3.0:
-        raise JazzError("The swing ratio must be between 1 (straight) and 3 (a dotted eighth and a sixteenth).")
+    if not SWING_LIMITS[0] <= ratio <= SWING_LIMITS[1]:
+        raise JazzError(f"The swing ratio must be between {SWING_LIMITS[0]:g} (straight) and {SWING_LIMITS[1]:g}.")
     return ratio
 
 
 def _swing_presets() -> dict[str, float]:
-    try:
-        from engine.jazz.swing import SWING_PRESETS
-
-        return {str(name): float(ratio) for name, ratio in SWING_PRESETS}
-    except ImportError:
-        return dict(SWING_CHOICES)
-
-
-def _apply_swing(notes: list[Note], ratio: float) -> list[Note]:
-    """The line with off-beat eighths moved to ``ratio`` (long:short), by the rhythm engine when it has one."""
-    if abs(ratio - 1.0) < 1e-9:
-        return notes
-    try:
-        from engine.jazz.swing import apply_swing
-    except ImportError:
-        apply_swing = _swing_eighths
-    return list(apply_swing(notes, ratio))
-
-
-def _swing_eighths(notes: Sequence[Note], ratio: float) -> list[Note]:
-    """Move every time on an off-beat eighth (k + 1/2) to k + ratio / (1 + ratio)."""
-    off = ratio / (1.0 + ratio)
-
-    def move(t: float) -> float:
-        beat = np.floor(t + 1e-9)
-        return beat + off if abs(t - beat - 0.5) < 1e-6 else t
-
-    out = []
-    for n in notes:
-        start, end = move(n.start), move(n.end)
-        out.append(Note(start, max(end, start + 1 / TICKS), n.pitch, n.velocity))
-    return out
+    return {str(name): float(ratio) for name, ratio in SWING_PRESETS}
 
 
 @dataclass
@@ -428,7 +396,7 @@ def generate(
         onsets = onsets_of([lookup[t] for t in sampled])
         results.append(
             Improvisation(
-                melody=tuple(_apply_swing(notes, ratio)),
+                melody=tuple(notes if ratio == 1.0 else apply_swing(notes, ratio)),
                 changes=changes,
                 tokens=tuple(sampled),
                 time_signature=model.source.time_signature,
