@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -163,9 +162,8 @@ def sample_index(probabilities: np.ndarray, temperature: float, rng: np.random.G
     return int(rng.choice(weights.size, p=weights))
 
 
-@lru_cache(maxsize=16)
-def _parsed(vocabulary: tuple[str, ...]) -> tuple[tuple[Token, ...], np.ndarray]:
-    tokens = tuple(Token.parse(t) for t in vocabulary)
+def _parsed(model: TrainedModel) -> tuple[tuple[Token, ...], np.ndarray]:
+    tokens = model.tokens
     return tokens, np.array([t.steps for t in tokens], dtype=np.int64)
 
 
@@ -268,7 +266,7 @@ def _bar_starts(model: TrainedModel, durations: np.ndarray) -> list[int]:
 
 
 def _prepare(model: TrainedModel) -> _Source:
-    tokens, durations = _parsed(model.vocabulary)
+    tokens, durations = _parsed(model)
     history = np.asarray(model.source.token_indices, dtype=np.int64)
     rhythm_of = rhythm_symbols(tokens)
     pieces = _pieces(model)
@@ -304,7 +302,7 @@ def _improvise(
     max_copy: int,
     rng: np.random.Generator,
 ) -> tuple[list[Note], list[str]]:
-    tokens, durations = _parsed(model.vocabulary)
+    tokens, durations = _parsed(model)
     step = Stepper(model.weights)
     warm_up = _primer(model, source, rng) if primer == "window" else []
     if warm_up:
@@ -391,7 +389,7 @@ def generate(
         own_seed = int(seed) + v
         rng = np.random.default_rng(own_seed)
         notes, sampled = _improvise(model, source, changes, float(temperature), primer, int(max_copy), rng)
-        tokens, _ = _parsed(model.vocabulary)
+        tokens, _ = _parsed(model)
         lookup = dict(zip(model.vocabulary, tokens, strict=True))
         onsets = onsets_of([lookup[t] for t in sampled])
         results.append(

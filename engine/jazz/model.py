@@ -174,6 +174,16 @@ class TrainedModel:
     stopped: str = STOPPED_COMPLETED
     keras_model: Any = field(default=None, repr=False, compare=False)
     _parameters: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    _tokens: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tokens(self) -> tuple:
+        """The vocabulary as :class:`engine.jazz.grammar.Token` values (parsed once)."""
+        if self._tokens is None:
+            from engine.jazz.grammar import Token
+
+            self._tokens = tuple(Token.parse(t) for t in self.vocabulary)
+        return self._tokens
 
     @property
     def n_values(self) -> int:

@@ -96,6 +96,7 @@ def save_model(model: TrainedModel, folder: str | os.PathLike) -> Path:
         "weights_sha256": _sha256(data),
         "n_a": model.n_a,
         "vocabulary": list(model.vocabulary),
+        "tokens": [[t.kind, t.steps, t.low, t.high] for t in model.tokens],  # parsed: loading needs no music21
         "settings": model.settings.to_json(),
         "source": model.source.to_json(),
         "history": {k: _finite_list(vs) for k, vs in model.history.items()},
@@ -202,16 +203,32 @@ def _check_source(data, n_values: int) -> SourceInfo:
     return SourceInfo.from_json(data)
 
 
-def _check_vocabulary(values) -> tuple[str, ...]:
-    from engine.jazz.grammar import Token
+def _check_vocabulary(values, parsed) -> tuple[tuple[str, ...], tuple]:
+    """The vocabulary and its tokens: read from their stored fields when present, else parsed."""
+    from engine.jazz.grammar import KINDS, Token
+    from engine.jazz.melody import STEPS
 
     if not isinstance(values, list) or not values or len(values) > MAX_VOCABULARY:
         raise ValueError("the vocabulary is empty or too large")
     if not all(isinstance(v, str) for v in values) or len(set(values)) != len(values):
         raise ValueError("the vocabulary has repeated or non-text tokens")
-    for text in values:
-        Token.parse(text)  # ValueError naming the token
-    return tuple(values)
+    if parsed is None:
+        return tuple(values), tuple(Token.parse(text) for text in values)  # ValueError naming the token
+    if not isinstance(parsed, list) or len(parsed) != len(values):
+        raise ValueError("the parsed tokens do not match the vocabulary")
+    tokens = []
+    for text, fields in zip(values, parsed, strict=True):
+        if not isinstance(fields, list) or len(fields) != 4 or fields[0] not in KINDS or fields[0] != text[:1]:
+            raise ValueError(f"token {text!r} is stored wrongly")
+        kind, steps, low, high = fields
+        _whole(steps, f"the length of token {text!r}", 1, 64 * STEPS)
+        if (low is None) != (high is None):
+            raise ValueError(f"token {text!r} has half an interval window")
+        if low is not None:
+            _whole(low, f"the interval window of {text!r}", -127, 127)
+            _whole(high, f"the interval window of {text!r}", low, 127)
+        tokens.append(Token(kind, steps / STEPS, low, high))
+    return tuple(values), tuple(tokens)
 
 
 def _check_history(data) -> dict[str, list[float]]:
@@ -305,7 +322,7 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
         folder = folder.parent
     meta = _read_meta(folder)
     try:
-        vocabulary = _check_vocabulary(meta.get("vocabulary"))
+        vocabulary, tokens = _check_vocabulary(meta.get("vocabulary"), meta.get("tokens"))
         settings = TrainSettings.from_json(meta.get("settings"))
         source = _check_source(meta.get("source"), len(vocabulary))
         history = _check_history(meta.get("history", {}))
@@ -336,7 +353,9 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
         if n_a != settings.n_a:
             raise ModelFileError(f"The model in {folder} has {n_a} LSTM units but its settings say {settings.n_a}.")
         weights = _read_weights(folder, meta, len(vocabulary), n_a)
-    return TrainedModel(weights, vocabulary, settings, source, history, seconds, best_epoch, stopped)
+    model = TrainedModel(weights, vocabulary, settings, source, history, seconds, best_epoch, stopped)
+    model._tokens = tokens
+    return model
 
 
 def _beside(folder: Path) -> Path:
