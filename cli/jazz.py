@@ -212,41 +212,25 @@ def run_parts(args) -> int:
 
 def _corpus(args):
     """The training corpus of every file named (JazzError for bad files or parts)."""
-    from engine.jazz import read_song
+    from engine.jazz import build_corpus, read_song
     from engine.jazz.errors import CorpusError
-    from engine.jazz.several import corpus_of
 
     paths = _midi_paths(args)
     songs = [read_song(p) for p in paths]
     melodies = args.melody_part
     if melodies is not None and len(melodies) == 1 and len(songs) > 1:
         raise CorpusError(f"Give one melody part per file with --melody-part (e.g. 0,2,...): {len(songs)} files.")
-    return songs, corpus_of(songs, melodies)
+    return songs, build_corpus(songs, melody=melodies if melodies is None or len(songs) > 1 else melodies[0])
 
 
-def _describe_corpus(songs, corpus) -> None:
-    pieces = getattr(corpus, "pieces", None) or ()
-    if len(songs) == 1:
-        melody = songs[0].parts[corpus.melody_index]
-        head = f"{songs[0].name}: melody part {melody.index} '{melody.name}'"
-    else:
-        head = f"{len(songs)} files"
-    print(f"{head}, {len(corpus.measures)} measures, {corpus.token_count} tokens, vocabulary {corpus.vocab_size}",
-          file=sys.stderr)  # fmt: skip
-    swing = getattr(corpus, "swing", None)
-    if swing is None:
-        swing_text = _swing_line([n for m in corpus.measures for n in m.notes]) if len(pieces) <= 1 else None
-    else:
-        from engine.jazz.swing import describe_swing
-
-        swing_text = describe_swing(swing)
-    if swing_text:
-        print(f"swing: {swing_text}", file=sys.stderr)
-    inferred = getattr(corpus, "chords_inferred", corpus.harmony_from == "melody")
+def _describe_corpus(corpus) -> None:
+    """What the corpus is, its swing and every warning (chords inferred from the melody...), on stderr."""
+    for line in corpus.describe():
+        print(line, file=sys.stderr)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if inferred and not any("chord" in w for w in corpus.warnings):
-        print("warning: the chords were inferred from the melody itself", file=sys.stderr)
+    if corpus.chords_inferred and not any("chord" in w.lower() for w in corpus.warnings):
+        print("warning: the chords were inferred from the melody itself; type them with --chords", file=sys.stderr)
 
 
 def run_train(args) -> int:
@@ -280,7 +264,7 @@ def run_train(args) -> int:
     except (JazzError, FileCheckError) as exc:
         return fail(str(exc))
 
-    _describe_corpus(songs, corpus)
+    _describe_corpus(corpus)
     last_print = [0.0]
 
     def report(event) -> None:
