@@ -92,3 +92,11 @@ def test_a_broken_soundfont_falls_back(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "_SHARED", {})
     _, engine, _ = run_job(render_to_wav([Note(69, 0.0, 0.2, 100, 0)], tmp_path / "c.wav", 0.2))
     assert engine == "built-in synthesizer"
+
+
+def test_an_hour_of_audio_is_refused_in_one_sentence(tmp_path):
+    from engine.jazz import JazzError
+
+    with pytest.raises(JazzError, match="too long to render") as info:
+        run_job(render_to_wav([Note(60, 0.0, 1.0)], tmp_path / "long.wav", 3600.0))
+    assert "\n" not in str(info.value) and not (tmp_path / "long.wav").exists()
