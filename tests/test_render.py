@@ -100,3 +100,15 @@ def test_an_hour_of_audio_is_refused_in_one_sentence(tmp_path):
     with pytest.raises(JazzError, match="too long to render") as info:
         run_job(render_to_wav([Note(60, 0.0, 1.0)], tmp_path / "long.wav", 3600.0))
     assert "\n" not in str(info.value) and not (tmp_path / "long.wav").exists()
+
+
+def test_doctor_reports_sampled_sound(monkeypatch):
+    from cli import doctor
+
+    if sampled_sound() is not None:
+        assert "rendered a piano note" in doctor.check_sound()
+    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH_LIB", "0")
+    with pytest.raises(RuntimeError, match="apt-get install libfluidsynth3"):
+        doctor.check_sound()
+    [result] = doctor.run_checks(["sound"])
+    assert not result.ok and "built-in synthesizer" in result.detail

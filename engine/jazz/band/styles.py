@@ -34,8 +34,8 @@ class Style:
     drum_fills     -- (key, probability per off-beat eighth, velocity): sparse comping on snare and kick
     comp_figures   -- rhythmic figures of the piano/guitar, one per cell of ``comp_cell_beats``
     comp_weights   -- how often each figure is chosen
-    programs       -- General MIDI programs of the bass and comping instruments
-    velocities     -- (bass, comping) loudness, 1-127
+    bass_program, comp_program    -- General MIDI programs of the bass and the comping instrument
+    bass_velocity, comp_velocity  -- their loudness, 1-127
     """
 
     name: str
