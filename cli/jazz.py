@@ -120,11 +120,12 @@ def register(subparsers) -> None:
 
 def _midi_paths(args) -> list[Path]:
     from engine.jazz import default_piece
-    from engine.jazz.several import midi_files
+    from engine.jazz.several import MIDI_SUFFIXES, midi_files
 
     if args.midi is None:
         return [default_piece()]
-    return midi_files(args.midi if isinstance(args.midi, list) else [args.midi])
+    sources = (*MIDI_SUFFIXES, ".musicxml", ".mxl", ".abc")  # lead sheets train too (jazz-band)
+    return midi_files(args.midi if isinstance(args.midi, list) else [args.midi], sources)
 
 
 def _swing_line(notes) -> str | None:
