@@ -112,3 +112,27 @@ def test_doctor_reports_sampled_sound(monkeypatch):
         doctor.check_sound()
     [result] = doctor.run_checks(["sound"])
     assert not result.ok and "built-in synthesizer" in result.detail
+
+
+@needs_fluidsynth
+def test_the_packaged_app_finds_its_own_library_and_soundfont(tmp_path, monkeypatch):
+    """The spec's list (packaging/bundle.py) puts them where render.py looks first in a frozen app."""
+    import sys
+    from pathlib import Path
+
+    from engine.jazz import render
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "packaging"))
+    try:
+        import bundle
+    finally:
+        sys.path.pop(0)
+    binaries, datas = bundle.sampled_sound_files()
+    for source, folder in binaries + datas:  # lay the files out as PyInstaller does: <_MEIPASS>/<folder>/<name>
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / Path(source).name).symlink_to(source)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.delenv("SEQUENCE_STUDIO_SOUNDFONT", raising=False)
+    monkeypatch.delenv("SEQUENCE_STUDIO_FLUIDSYNTH_LIB", raising=False)
+    assert render.find_library() == str(tmp_path / "libfluidsynth.so.3")
+    assert render.find_soundfont() == tmp_path / "soundfonts" / "FluidR3_GM.sf2"

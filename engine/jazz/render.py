@@ -114,7 +114,7 @@ def find_soundfont() -> Path | None:
     candidates += [str(p) for p in sorted((Path.home() / ".local/share/soundfonts").glob("*.sf[23]"))]
     for path in candidates:
         if path and Path(path).is_file():
-            return Path(path).resolve()
+            return Path(os.path.abspath(path))
     return None
 
 
