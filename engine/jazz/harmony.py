@@ -36,6 +36,9 @@ __all__ = [
     "melody_weights",
     "melody_chords",
     "parse_chord_symbols",
+    "Changes",
+    "parse_changes",
+    "chord_at",
     "chord_scale",
     "pitch_roles",
     "note_role",
@@ -397,6 +400,69 @@ def parse_chord_symbols(text: str) -> list[Chord]:
     if not words:
         raise ChordSymbolError("No chord symbols were given (type e.g. \"Dm7 G7 Cmaj7 Cmaj7\").")
     return [_parse_symbol(w) for w in words]
+
+
+# Chord changes, measure by measure: each measure's chords split it evenly (two in 4/4 = two beats each).
+Changes = tuple[tuple[Chord, ...], ...]
+
+_REPEAT_BAR = "%"  # a bar that repeats the previous bar
+_REPEAT_CHORD = "/"  # a beat slash: the previous chord goes on for one more share of the bar
+
+
+def _bar(words: list[str], previous: tuple[Chord, ...] | None, number: int) -> tuple[Chord, ...]:
+    if words == [_REPEAT_BAR]:
+        if previous is None:
+            raise ChordSymbolError("The first bar cannot be '%': there is no bar before it to repeat.")
+        return previous
+    chords: list[Chord] = []
+    for word in words:
+        if word == _REPEAT_CHORD:
+            if not chords and previous is None:
+                raise ChordSymbolError("A bar starts with '/' but no chord comes before it.")
+            chords.append(chords[-1] if chords else previous[-1])
+        elif word == _REPEAT_BAR:
+            raise ChordSymbolError(f"Bar {number} mixes '%' with chords; '%' stands alone in a bar.")
+        else:
+            chords.append(_parse_symbol(word))
+    return tuple(chords)
+
+
+def parse_changes(text: str) -> list[tuple[Chord, ...]]:
+    """Lead-sheet chord changes: one tuple of chords per measure.
+
+    "| Dm7 G7 | Cmaj7 | % |"  -- bars between '|'; several chords share a bar evenly;
+                                '%' repeats the bar before; '/' repeats the chord before
+                                ("| C / / G7 |": C for three beats, G7 for one);
+                                ':' of repeat signs ("|:", ":|") and double bars are read as plain bars
+    "Dm7 G7 Cmaj7"           -- no bars: one chord per measure, as :func:`parse_chord_symbols`
+    """
+    if "|" not in text:
+        words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
+        if not words:
+            raise ChordSymbolError("No chord symbols were given (type e.g. \"| Dm7 G7 | Cmaj7 | % |\").")
+        bars: list[tuple[Chord, ...]] = []
+        for word in words:
+            bars.append(_bar([word], bars[-1] if bars else None, len(bars) + 1))
+        return bars
+    bars = []
+    for segment in text.split("|"):
+        words = [w for w in re.split(r"[\s,]+", segment.strip().strip(":")) if w]
+        if words:  # "||", "|:" and the ends of the line hold no bar
+            bars.append(_bar(words, bars[-1] if bars else None, len(bars) + 1))
+    if not bars:
+        raise ChordSymbolError("No chord symbols were given between the bars (type e.g. \"| Dm7 G7 | Cmaj7 |\").")
+    return bars
+
+
+def chord_at(changes: Sequence[Sequence[Chord]], measure_length: float, time: float) -> Chord:
+    """The chord sounding at ``time`` (quarter notes) under ``changes``, looped past their end."""
+    if not changes:
+        raise ChordSymbolError("There are no chords.")
+    measure = int(np.floor(time / measure_length + 1e-9))
+    bar = changes[measure % len(changes)]
+    inside = time - measure * measure_length
+    share = min(len(bar) - 1, max(0, int(np.floor(inside * len(bar) / measure_length + 1e-9))))
+    return bar[share]
 
 
 @lru_cache(maxsize=16)
