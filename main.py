@@ -26,9 +26,19 @@ def _own_folder_first() -> None:
 
 def main() -> int:
     _own_folder_first()
+    from cli._terminal import quiet_native_libraries, stdout_closed
+
+    quiet_native_libraries()
     from cli import main as cli_main
 
-    return cli_main(sys.argv[1:])
+    try:
+        try:
+            return cli_main(sys.argv[1:])
+        finally:
+            if sys.stdout is not None:  # None in a Windows GUI process
+                sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+    except BrokenPipeError:  # `... | head` read what it wanted and closed the pipe
+        return stdout_closed()
 
 
 if __name__ == "__main__":
