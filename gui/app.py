@@ -24,6 +24,7 @@ DEFAULT_SIZE = (1280, 820)  # the window's first size, and the screenshots'
 HEADLESS_PLATFORMS = ("offscreen", "minimal")
 
 _screenshot_mode = False
+_unhandled_errors = 0  # in screenshot mode: the run then ends with status 1
 
 
 def is_screenshot_mode() -> bool:
@@ -136,8 +137,8 @@ def create_application(argv: list[str] | None = None):
 def _report_unhandled(exc_type, exc, tb) -> None:
     """Log an exception nobody caught and tell the user, instead of dying silently.
 
-    In the window: a box. In screenshot mode or offscreen: one line on stderr, and
-    a screenshot run stops with status 1 rather than wait for a click nobody can give.
+    In the window: a box. In screenshot mode or offscreen: one line on stderr (a
+    screenshot run then ends with status 1), never a box nobody can click away.
     """
     text = "".join(traceback.format_exception(exc_type, exc, tb))
     log.error("unhandled exception:\n%s", text)
@@ -148,9 +149,9 @@ def _report_unhandled(exc_type, exc, tb) -> None:
         sys.__stderr__.write(text)
         QMessageBox.critical(None, "Unexpected error", f"{exc_type.__name__}: {exc}\n\nDetails are in the log file.")
         return
+    global _unhandled_errors
+    _unhandled_errors += 1
     sys.__stderr__.write(f"sequence-studio: unexpected error: {exc_type.__name__}: {exc} (details in the log file)\n")
-    if app is not None and _screenshot_mode:
-        app.exit(1)
 
 
 def wait_until_idle(app, window, timeout_s: float = 20.0) -> None:
@@ -225,15 +226,16 @@ def run_app(screenshot: str | None = None, tab: str | None = None, size: tuple[i
         wanted = size or DEFAULT_SIZE
         got = fit_window(app, window, wanted)
         if got != wanted:
-            print(f"sequence-studio: the window cannot be smaller than {got[0]}x{got[1]}; "
-                  f"the screenshot is {got[0]}x{got[1]}", file=sys.stderr)
+            why = (f"the window cannot be smaller than {got[0]}x{got[1]}" if got[0] >= wanted[0] and got[1] >= wanted[1]
+                   else f"the window took {got[0]}x{got[1]} instead of {wanted[0]}x{wanted[1]}")
+            print(f"sequence-studio: {why}; the screenshot is {got[0]}x{got[1]}", file=sys.stderr)
         ok = save_screenshot(app, window, screenshot)
         window.close()
         if not ok:
             print(f"sequence-studio: could not write {screenshot}", file=sys.stderr)
             return 1
         print(screenshot)
-        return 0
+        return 1 if _unhandled_errors else 0
     if size:
         window.resize(*size)
     window.show()

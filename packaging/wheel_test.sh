@@ -46,10 +46,10 @@ fi
 version="$(basename "$wheel" | sed -n 's/^sequence_studio-\([^-]*\)-.*\.whl$/\1/p')"
 [ -n "$version" ] || fail "cannot read the version from the wheel name $(basename "$wheel")"
 
-# --- install into a new venv (pip's cache makes the libraries cheap the second time) ----------------------------
+# --- install into a new venv (pip's cache makes the libraries cheap the second time; no .pyc compiled ahead) ---
 t0=$SECONDS
 "$PY" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$ROOT/constraints.txt" "$wheel" \
+"$work/venv/bin/python" -m pip install --quiet --no-compile --disable-pip-version-check -c "$ROOT/constraints.txt" "$wheel" \
   >"$work/install.log" 2>&1 || { tail -n 40 "$work/install.log" >&2; fail "pip install of the wheel failed"; }
 say "installed $(basename "$wheel") into a new venv in $((SECONDS - t0)) s"
 

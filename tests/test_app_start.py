@@ -238,3 +238,26 @@ def test_screenshot_mode_is_known_to_the_window_code(monkeypatch):
     assert not app.is_screenshot_mode()
     monkeypatch.setattr(app, "_screenshot_mode", True)
     assert app.is_screenshot_mode() and not app.modal_dialogs_allowed()
+
+
+def test_an_error_while_taking_a_screenshot_is_one_line_and_status_1(tmp_path):
+    """An exception in a slot during --screenshot: no box waiting offscreen for a click, no hang."""
+    out = tmp_path / "shot.png"
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "import gui.main_window as mw\n"
+        "built = mw.MainWindow.__init__\n"
+        "def init(self, *args, **kwargs):\n"
+        "    built(self, *args, **kwargs)\n"
+        "    QTimer.singleShot(0, lambda: 1 / 0)\n"
+        "mw.MainWindow.__init__ = init\n"
+        "from gui.app import run_app\n"
+        f"sys.exit(run_app(screenshot={str(out)!r}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == ("sequence-studio: unexpected error: ZeroDivisionError: division by zero "
+                                     "(details in the log file)")
+    assert png_size(out) == (1280, 820)
