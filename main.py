@@ -18,9 +18,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def _own_folder_first() -> None:
-    """Make ``cli``, ``engine`` and ``gui`` importable: they sit beside this file."""
+    """Make ``cli``, ``engine`` and ``gui`` importable, ahead of any others: they sit beside this file."""
     here = os.path.dirname(os.path.abspath(__file__))
-    if here not in sys.path:
+    if sys.path[:1] != [here]:
+        if here in sys.path:
+            sys.path.remove(here)
         sys.path.insert(0, here)
 
 

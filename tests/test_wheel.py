@@ -170,3 +170,15 @@ def test_unpacked_wheel_runs_with_its_own_packages_and_resources(built, tmp_path
     paths = [Path(line) for line in result.stdout.splitlines()]
     assert all(p.is_relative_to(site / PACKAGE) for p in paths), paths
     assert paths[-1].is_file()
+
+
+def test_main_puts_its_own_folder_first(monkeypatch):
+    import main
+
+    here = str(ROOT)
+    monkeypatch.setattr(sys, "path", ["/elsewhere", here, "/other"])
+    main._own_folder_first()
+    assert sys.path == [here, "/elsewhere", "/other"]
+    monkeypatch.setattr(sys, "path", ["/elsewhere"])
+    main._own_folder_first()
+    assert sys.path == [here, "/elsewhere"]
