@@ -5,7 +5,10 @@ Native libraries write to the terminal on their own: ALSA's C library prints
 MIDI ports on a machine without a sequencer, and matplotlib (which music21 may
 import) warns about Axes3D when two matplotlib versions are installed. Both say
 nothing a user of this app can act on; the app says itself when there is no
-MIDI system. Qt's own messages are routed to the log file by
+MIDI system. music21 writes "Certain music21 functions might need the optional
+package matplotlib" straight to stderr when matplotlib is absent (as in the
+packaged app, which leaves it out on purpose); that one message is dropped
+from stderr. Qt's own messages are routed to the log file by
 ``gui.qt_messages``.
 """
 
@@ -16,13 +19,18 @@ import os
 import sys
 import warnings
 
-__all__ = ["quiet_native_libraries", "silence_alsa", "stdout_closed"]
+__all__ = ["quiet_native_libraries", "silence_alsa", "stdout_closed", "QuietStderr"]
 
 log = logging.getLogger("sequence_studio.native")
 
 # Python warnings from libraries that say nothing to this app's user.
 _LIBRARY_WARNINGS = (
     r"Unable to import Axes3D",  # matplotlib, when a second (system) matplotlib's mpl_toolkits is on the path
+)
+
+# Lines libraries write straight to sys.stderr, by how they begin.
+_LIBRARY_LINES = (
+    "music21: Certain music21 functions might need",  # music21.base, when matplotlib is not installed
 )
 
 _alsa_handler = None  # the ctypes callback; kept alive for as long as ALSA may call it
@@ -66,10 +74,28 @@ def silence_alsa() -> bool:
     return True
 
 
+class QuietStderr:
+    """sys.stderr, less the known library messages (each written in one call); they go to the log."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if text.lstrip().startswith(_LIBRARY_LINES):
+            log.debug("dropped from stderr: %s", text.strip())
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):  # flush, fileno, isatty, encoding... of the real stream
+        return getattr(self._stream, name)
+
+
 def quiet_native_libraries() -> None:
     """Silence what libraries print on their own; call once, before they are loaded."""
     for message in _LIBRARY_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
+    if sys.stderr is not None and not isinstance(sys.stderr, QuietStderr):
+        sys.stderr = QuietStderr(sys.stderr)
     silence_alsa()
 
 

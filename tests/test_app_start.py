@@ -261,3 +261,35 @@ def test_an_error_while_taking_a_screenshot_is_one_line_and_status_1(tmp_path):
     assert result.stderr.strip() == ("sequence-studio: unexpected error: ZeroDivisionError: division by zero "
                                      "(details in the log file)")
     assert png_size(out) == (1280, 820)
+
+
+def test_music21s_note_about_matplotlib_is_dropped_and_other_lines_pass(capsys):
+    from cli._terminal import QuietStderr
+
+    quiet = QuietStderr(sys.stderr)
+    note = ("music21: Certain music21 functions might need the optional package matplotlib;\n"
+            "                  if you run into errors, install it\n")
+    assert quiet.write(note) == len(note)
+    quiet.write("error: a real problem\n")
+    quiet.flush()
+    assert capsys.readouterr().err == "error: a real problem\n"
+    assert quiet.encoding == sys.stderr.encoding
+
+
+def test_without_matplotlib_music21_loads_quietly_through_main(tmp_path):
+    """As in the packaged app, which leaves matplotlib out: music21's import prints nothing."""
+    script = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"
+        "import importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'matplotlib' else real(name, *a)\n"
+        "sys.argv = ['main.py', 'doctor', '--only', 'music21']\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "import main\n"
+        "sys.exit(main.main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                            timeout=120, env=dict(os.environ, HOME=str(tmp_path)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
