@@ -182,3 +182,13 @@ def test_main_puts_its_own_folder_first(monkeypatch):
     monkeypatch.setattr(sys, "path", ["/elsewhere"])
     main._own_folder_first()
     assert sys.path == [here, "/elsewhere"]
+
+
+def test_the_packaged_app_reads_resources_from_its_unpack_folder(monkeypatch, tmp_path):
+    from engine import resources
+
+    (tmp_path / "resources" / "names").mkdir(parents=True)
+    (tmp_path / "resources" / "names" / "dinosaurs.txt").write_text("aardonyx\n")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resource_path("names", "dinosaurs.txt") == tmp_path / "resources" / "names" / "dinosaurs.txt"
+    assert resources.resource_files() == ["names/dinosaurs.txt"]
