@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 
-.PHONY: run test lint bench package package-test lock clean venv
+.PHONY: run test lint bench package package-test wheel wheel-test lock clean venv
 
 venv: $(STAMP)
 
@@ -35,6 +35,14 @@ package: $(STAMP)
 
 package-test: package
 	bash packaging/smoke_test.sh
+
+# The Python package: sdist and wheel in dist/; wheel-test builds its own, installs it into a new venv
+# outside the checkout and runs the installed commands there (packaging/wheel_test.sh).
+wheel: $(STAMP)
+	$(PY) -m build --outdir dist .
+
+wheel-test: $(STAMP)
+	bash packaging/wheel_test.sh
 
 # Re-resolve the newest versions allowed by pyproject.toml and record them.
 lock:

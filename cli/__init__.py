@@ -1,4 +1,4 @@
-"""The command line: ``python main.py [--screenshot PATH] | <command> ...``.
+"""The command line: ``python main.py [--screenshot PATH] [--tab NAME] [--size WxH] | <command> ...``.
 
 Each module in this package that defines ``register(subparsers)`` adds one
 subcommand (``names``, ``jazz``, ``gradcheck``...). ``register`` must only
@@ -13,6 +13,7 @@ import argparse
 import importlib
 import pkgutil
 
+from cli._args import window_size
 from engine.version import APP_NAME, app_version
 
 __all__ = ["build_parser", "main"]
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {app_version()}")
     parser.add_argument("--screenshot", metavar="PATH", help="render the window offscreen to a PNG and exit")
     parser.add_argument("--tab", metavar="NAME", help="tab to show first: gradients, names or jazz")
+    parser.add_argument("--size", metavar="WxH", type=window_size,
+                        help="window size in pixels, e.g. 1024x640 (screenshots default to 1280x820)")
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
     for module in _command_modules():
         register = getattr(module, "register", None)
@@ -50,4 +53,4 @@ def main(argv: list[str] | None = None) -> int:
         return int(handler(args) or 0)
     from gui.app import run_app  # Qt is imported only when a window is wanted
 
-    return run_app(screenshot=args.screenshot, tab=args.tab)
+    return run_app(screenshot=args.screenshot, tab=args.tab, size=args.size)

@@ -35,6 +35,20 @@ def number(text: str) -> float:
     return value
 
 
+MAX_WINDOW_SIDE = 8192  # pixels; larger pictures take seconds and hundreds of MB to render
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """An argparse type: ``WIDTHxHEIGHT`` in pixels, e.g. ``1024x640``."""
+    width, sep, height = text.lower().replace("\u00d7", "x").partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 1024x640")
+    size = int(width), int(height)
+    if not all(1 <= side <= MAX_WINDOW_SIDE for side in size):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 1 to {MAX_WINDOW_SIDE} pixels")
+    return size
+
+
 def fail(message: str) -> int:
     """Say what went wrong in one line on stderr; the exit status for bad input."""
     print(f"error: {message}", file=sys.stderr)

@@ -3,27 +3,43 @@
 Each check loads one library and does a small real job with it, so a packaged
 app that lacks a module or a data file fails here with the library's own
 message instead of in the middle of a training run. Having no MIDI ports or no
-audio device is not a failure: the check says why there are none and what to do.
+audio device is not a failure: the check is marked ``n/a`` (not ``ok``) and says
+why there are none and what to do.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["register", "CHECKS", "CheckResult", "run_checks"]
+__all__ = ["register", "CHECKS", "CheckResult", "NotHere", "run_checks"]
+
+
+class NotHere(Exception):
+    """The library works, but what it drives is not on this computer (no MIDI system, no sound card)."""
 
 
 @dataclass(frozen=True)
 class CheckResult:
     name: str
-    ok: bool
-    detail: str  # the library's version and what was done, or the error
+    ok: bool  # False: the library is broken or missing
+    detail: str  # the library's version and what was done, or the error, or why it is not here
     seconds: float
+    available: bool = True  # False: works, but there is nothing here to use it with
+
+    @property
+    def mark(self) -> str:
+        return "FAIL" if not self.ok else "ok" if self.available else "n/a"
+
+
+def for_the_command_line(reason: str) -> str:
+    """A reason worded for the window ("... then press Refresh") reworded for the terminal."""
+    return re.sub(r"\bpress Refresh\b", "run `sequence-studio doctor` again", reason)
 
 
 def check_tensorflow() -> str:
@@ -90,7 +106,7 @@ def check_midi_ports() -> str:
     listing = list_output_ports()
     if listing.names:
         return "output ports: " + ", ".join(listing.names)
-    return listing.reason
+    raise NotHere(for_the_command_line(listing.reason))
 
 
 def check_audio() -> str:
@@ -99,6 +115,9 @@ def check_audio() -> str:
 
     from PySide6.QtCore import QCoreApplication
 
+    from gui.qt_messages import install_message_handler
+
+    install_message_handler()  # Qt Multimedia's plugin search and FFmpeg's banner go to the log, not the terminal
     app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])  # noqa: F841 (plugins need one)
     mm = importlib.import_module("PySide6.QtMultimedia")  # as the Jazz tab's player loads it
     decodes = mm.QMediaFormat().supportedFileFormats(mm.QMediaFormat.ConversionMode.Decode)
@@ -107,7 +126,8 @@ def check_audio() -> str:
     outputs = mm.QMediaDevices.audioOutputs()
     if outputs:
         return "Qt Multimedia decodes WAV; audio outputs: " + ", ".join(d.description() for d in outputs)
-    return "Qt Multimedia decodes WAV; no audio output device here, so playback will say so"
+    raise NotHere("Qt Multimedia decodes WAV, but there is no audio output device here: "
+                  "the app can write WAV and MIDI files, not play them aloud")
 
 
 def check_sound() -> str:
@@ -142,11 +162,14 @@ def run_checks(names: list[str] | None = None) -> list[CheckResult]:
     results = []
     for name in names or list(CHECKS):
         started = time.perf_counter()
+        available = True
         try:
             detail, ok = CHECKS[name](), True
+        except NotHere as exc:
+            detail, ok, available = str(exc), True, False
         except Exception as exc:  # a broken library is the answer, not a crash
             detail, ok = f"{type(exc).__name__}: {exc}", False
-        results.append(CheckResult(name, ok, detail, round(time.perf_counter() - started, 3)))
+        results.append(CheckResult(name, ok, detail, round(time.perf_counter() - started, 3), available))
     return results
 
 
@@ -160,7 +183,7 @@ def _run(args) -> int:
     else:
         print(f"{APP_NAME} {app_version()}")
         for r in results:
-            print(f"  {'ok  ' if r.ok else 'FAIL'}  {r.name:<11} {r.detail}  ({r.seconds:.1f} s)")
+            print(f"  {r.mark:<4}  {r.name:<11} {r.detail}  ({r.seconds:.1f} s)")
     failed = [r.name for r in results if not r.ok]
     if failed:
         print(f"error: {', '.join(failed)} did not work", file=sys.stderr)
@@ -173,7 +196,8 @@ def register(subparsers) -> None:
         "doctor",
         help="check that TensorFlow, Keras, music21, MIDI and audio work here",
         description="Load each heavy library, run a tiny job with it, and list the MIDI output ports "
-        "(or say why there are none). Exit status 1 if a library does not work.",
+        "(or say why there are none). A check marked n/a works but has nothing to drive here "
+        "(no MIDI system, no sound device). Exit status 1 if a library does not work.",
     )
     parser.add_argument("--only", nargs="+", choices=list(CHECKS), metavar="CHECK",
                         help=f"run only these checks ({', '.join(CHECKS)})")

@@ -123,14 +123,21 @@ run version --version
 run help --help
 
 # --- the window: one screenshot per tab ----------------------------------------------------------------------------
+# quiet STEP: the step printed nothing on stderr (Qt's, ALSA's and FFmpeg's chatter go to the log file)
+quiet() {
+  [ ! -s "$work/$1.err" ] || { cat "$work/$1.err" >&2; fail "step $1 printed the lines above on stderr"; }
+}
+
 for tab in gradients names jazz; do
   run "screenshot-$tab" --screenshot "$work/run/$tab.png" --tab "$tab"
   check_png "$work/run/$tab.png"
+  quiet "screenshot-$tab"
 done
 
 # --- TensorFlow, Keras, music21 and MIDI inside the bundle -----------------------------------------------------------
 if has_command help doctor; then
   run doctor doctor --json
+  quiet doctor
   json_check doctor 'all(c["ok"] for c in d["checks"]) and d["frozen"] and {c["name"] for c in d["checks"]} >= {"tensorflow", "keras", "music21", "midi"}'
   "$checker" -c 'import json,sys; [print("      %-10s %s" % (c["name"], c["detail"])) for c in json.loads(open(sys.argv[1]).read().splitlines()[-1])["checks"]]' "$work/doctor.out"
 else

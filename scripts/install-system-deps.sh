@@ -8,7 +8,7 @@ packages=(
   libxkbcommon0 libxkbcommon-x11-0
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0 libxcb-sync1
-  libpulse0 fonts-dejavu-core
+  libpulse0 libasound2 fonts-dejavu-core  # libasound2: python-rtmidi links ALSA for MIDI ports
   libfluidsynth3 fluid-soundfont-gm  # sampled sound for the jazz preview and WAV (FluidSynth, FluidR3 GM, MIT)
   desktop-file-utils  # the tests validate the Linux .desktop entry with it
 )
