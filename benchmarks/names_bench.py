@@ -314,13 +314,16 @@ def best_preset_figures(args, names: list[str]) -> dict:
     figures.update(best_test_loss=statistics.median(test_losses), best_test_losses=test_losses)
     print(f"  held-out (test) loss: median {statistics.median(test_losses):.4f}, spread "
           f"{min(test_losses):.4f}-{max(test_losses):.4f} over {len(test_losses)} seeds (target <= 1.56)")
-    sample_times = []
+    sample_times, cpu_times = [], []
     for repeat in range(5):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sample_names(ensemble.model, ensemble.vocab, 1000, seed=repeat)
         sample_times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu)
     figures["best_sample_1000_seconds"] = statistics.median(sample_times)
-    print(f"Sampling 1,000 names from the ensemble: {figures['best_sample_1000_seconds']:.3f} s (target < 1 s)")
+    figures["best_sample_1000_cpu_seconds"] = statistics.median(cpu_times)
+    print(f"Sampling 1,000 names from the ensemble: {figures['best_sample_1000_seconds']:.3f} s "
+          f"({figures['best_sample_1000_cpu_seconds']:.3f} s of CPU time; target < 1 s)")
     return figures
 
 

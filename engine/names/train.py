@@ -562,6 +562,142 @@ def _time_left(now: float, clock: _Clock, job_start: float, step: int, total: in
 
 
 # -- one model ----------------------------------------------------------------------------------
+class _Run:
+    """One model's training: its weights, optimizer, running average, validation and record.
+
+    :meth:`train_step` is the lean part, run thousands of times a second;
+    everything else happens in :meth:`event`, at most every 50 ms or at a
+    validation or sample.
+    """
+
+    def __init__(self, data: _Data, config: TrainConfig, clock: _Clock, place: _Place, mixture: _Mixture | None):
+        self.data, self.config, self.clock, self.place, self.mixture = data, config, clock, place, mixture
+        self.model = model = _new_model(data, config)
+        self.optimizer = make_optimizer(config.optimizer, model.flat, config.lr, config.weight_decay,
+                                        model.flat_mask(("E", "Wh", "Wy")))  # weights shrink, biases do not
+        self.averager = _Averager(model.flat, config.average) if config.average else None
+        self.validation = _Validation(model, data, config, mixture)
+        self.batches = data.batches(config)
+        self.drop_rng = np.random.default_rng(config.seed + 2)
+        # Scoring m names costs about a third of training on them: keep it under a fifth of the time.
+        self.eval_every = max(config.eval_every, math.ceil(1.7 * data.monitor_count / config.batch))
+        keys = ("step", "train_loss", "smooth_loss", "val_step", "val_loss", "val_seconds")
+        self.history: dict[str, list[float]] = {k: [] for k in keys}
+        if mixture is not None:
+            self.history["ensemble_val_loss"] = []
+        self.smooth = initial_smooth_loss(data.vocab.size)
+        self.h = self.c = None  # the carried state (Course preset)
+        self.window = [0.0, 0]  # summed NLL and characters since the last event
+        self.interval = [0.0, 0]  # ... since the last validation
+        self.last_train = math.nan
+        self.step = 0
+        self.reason = "steps"
+        self.start = time.perf_counter()
+        self.next_event = self.start + 0.05
+
+    def train_step(self) -> bool:
+        """One optimizer step on the next batch; True when an event is due."""
+        config, model = self.config, self.model
+        batch = next(self.batches)
+        carry = config.carry_state
+        if carry and self.h is not None and self.h.shape[0] != batch.size:
+            self.h = self.c = None  # the last batch of an epoch is smaller: start it fresh
+        nll = model.loss_and_grads(batch, self.h, self.c, carry, config.dropout, self.drop_rng)
+        if carry:
+            self.h, self.c = model.final_state()
+        clip_gradient(model.grad_flat, config.clip_mode, config.clip)
+        self.optimizer.step(model.grad_flat)
+        if self.averager is not None:
+            self.averager.update()
+        self.step += 1
+        self.smooth = 0.999 * self.smooth + 0.001 * nll / batch.size
+        self.window[0] += nll
+        self.window[1] += batch.n_chars
+        return (self._validation_due() or self._sample_due() or self.step == config.steps
+                or time.perf_counter() >= self.next_event)
+
+    def _validation_due(self) -> bool:
+        return bool(self.data.full_val) and (self.step % self.eval_every == 0 or self.step == self.config.steps)
+
+    def _sample_due(self) -> bool:
+        return bool(self.config.sample_every) and self.step % self.config.sample_every == 0
+
+    def event(self, control: TrainControl | None) -> tuple[Progress, bool]:
+        """Check the loss, validate and sample when due; the progress event and whether to stop."""
+        now = time.perf_counter()
+        job_step = self.place.step_offset + self.step
+        train_loss = self.window[0] / max(self.window[1], 1)
+        _check_divergence(train_loss, job_step, self.data.vocab.size)
+        self.reason = _stop_reason(now, self.clock, control) or self.reason
+        stopping = self.reason != "steps"
+        self.interval[0] += self.window[0]
+        self.interval[1] += self.window[1]
+        self.window = [0.0, 0]
+        metrics: dict[str, float] = {}
+        payload: dict = {}
+        if self.data.full_val and (self._validation_due() or stopping):
+            metrics.update(self._validate(job_step))
+            if self.validation.out_of_patience and not stopping:
+                self.reason, stopping = "early stopping", True
+        if self._sample_due():
+            payload["samples"] = sample_names(self.model, self.data.vocab, self.config.samples, seed=0,
+                                              known=set(self.data.train_names))
+        self.history["step"].append(job_step)
+        self.history["train_loss"].append(train_loss)
+        self.history["smooth_loss"].append(self.smooth)
+        time_left = _time_left(now, self.clock, self.clock.start, job_step, self.place.total)
+        metrics.update(train_loss=train_loss, smooth_loss=self.smooth, elapsed=now - self.clock.start,
+                       lr=self.optimizer.lr, member_step=self.step, time_left=time_left,
+                       may_stop_early=float(bool(self.config.patience and self.data.full_val)))
+        if self.place.members > 1:
+            metrics.update(member=self.place.member, members=self.place.members)
+        return Progress(job_step, self.place.total, self._message(train_loss), metrics, payload or None), stopping
+
+    def _validate(self, job_step: int) -> dict[str, float]:
+        self.last_train = self.interval[0] / max(self.interval[1], 1)
+        self.interval = [0.0, 0]
+        val_loss, ensemble_loss = self.validation.score(self.step, self.last_train, self.averager)
+        self.history["val_step"].append(job_step)
+        self.history["val_loss"].append(val_loss)
+        self.history["val_seconds"].append(time.perf_counter() - self.clock.start)
+        metrics = {"val_loss": val_loss, "best_val_loss": self.validation.best_loss}
+        if self.mixture is not None:  # the ensemble so far: the first member alone, then the mixture
+            metrics["ensemble_val_loss"] = val_loss if ensemble_loss is None else ensemble_loss
+            self.history["ensemble_val_loss"].append(metrics["ensemble_val_loss"])
+        return metrics
+
+    def _message(self, train_loss: float) -> str:
+        text = f"step {self.step:,}/{self.config.steps:,}  loss {train_loss:.3f}/char"
+        if self.place.members > 1:
+            text = f"member {self.place.member + 1}/{self.place.members}  " + text
+        if math.isfinite(self.validation.best_loss):
+            text += f"  best val {self.validation.best_loss:.3f}"
+        return text
+
+    def keep(self):
+        """Put the kept weights in the model, score all validation names, and make the result."""
+        model, config, validation = self.model, self.config, self.validation
+        if self.interval[1]:
+            self.last_train = self.interval[0] / self.interval[1]
+        if config.keep_best and self.data.full_val and validation.best_step > 0:
+            np.copyto(model.flat, validation.best_flat)
+            best_step, train_loss = validation.best_step, validation.best_train
+        else:
+            if self.averager is not None:
+                np.copyto(model.flat, self.averager.value)
+            best_step, train_loss = self.step, self.last_train
+        val_loss = None
+        if self.data.full_val:
+            val_loss = yield from _score_all(model, self.data, self.place.step_offset + self.step, self.place.total,
+                                             self.reason == "stopped")
+        return TrainResult(
+            model=model, vocab=self.data.vocab, config=config, train_names=self.data.train_names, steps=self.step,
+            best_step=best_step, train_loss=float(train_loss), val_loss=val_loss,
+            seconds=time.perf_counter() - self.start, reason=self.reason, history=self.history,
+            samples=sample_names(model, self.data.vocab, config.samples, seed=0, known=set(self.data.train_names)),
+        )
+
+
 def _train_model(
     data: _Data,
     config: TrainConfig,
@@ -570,142 +706,18 @@ def _train_model(
     place: _Place,
     mixture: _Mixture | None = None,
 ) -> Generator[Progress, object, TrainResult]:
-    """Train one CharModel until its steps, early stopping, its deadline or a stop request."""
-    model = _new_model(data, config)
-    optimizer = make_optimizer(config.optimizer, model.flat, config.lr, config.weight_decay,
-                               model.flat_mask(("E", "Wh", "Wy")))  # weights shrink, biases do not
-    averager = _Averager(model.flat, config.average) if config.average else None
-    validation = _Validation(model, data, config, mixture)
-    batches, known = data.batches(config), set(data.train_names)
-    history: dict[str, list[float]] = {
-        k: [] for k in ("step", "train_loss", "smooth_loss", "val_step", "val_loss", "val_seconds")
-    }
-    if mixture is not None:
-        history["ensemble_val_loss"] = []
-    smooth = initial_smooth_loss(data.vocab.size)
-    h = c = None
-    window = [0.0, 0]  # summed NLL and characters since the last event
-    interval = [0.0, 0]  # ... since the last validation
-    last_train = math.nan
-    samples: list[SampledName] = []
-    reason = "steps"
-
-    # The loop body is kept lean (it runs ~10,000 times a second for the Course preset):
-    # everything but the step itself happens at most every 50 ms, or at a validation or sample.
-    steps, carry, sample_every = config.steps, config.carry_state, config.sample_every
-    # Scoring m names costs about a third of training on them: keep it under a fifth of the time.
-    eval_every = max(config.eval_every, math.ceil(1.7 * data.monitor_count / config.batch))
-    clip_mode, clip, grad = config.clip_mode, config.clip, model.grad_flat
-    loss_and_grads, now_fn = model.loss_and_grads, time.perf_counter
-    dropout, drop_rng = config.dropout, np.random.default_rng(config.seed + 2)
-    may_stop_early = float(bool(config.patience and data.full_val))
-    start = now_fn()
-    next_event = start + 0.05
-    step = 0
-    while step < steps:
-        batch = next(batches)
-        if carry and h is not None and h.shape[0] != batch.size:
-            h = c = None  # the last batch of an epoch is smaller: start it fresh
-        nll = loss_and_grads(batch, h, c, carry, dropout, drop_rng)
-        if carry:
-            h, c = model.final_state()
-        clip_gradient(grad, clip_mode, clip)
-        optimizer.step(grad)
-        if averager is not None:
-            averager.update()
-        step += 1
-        smooth = 0.999 * smooth + 0.001 * nll / batch.size
-        window[0] += nll
-        window[1] += batch.n_chars
-        now = now_fn()
-        validate = data.full_val and (step % eval_every == 0 or step == steps)
-        sample = sample_every and step % sample_every == 0
-        if not (validate or sample or now >= next_event or step == steps):
+    """Train one CharModel until its steps, early stopping, its deadline, FINISH or a stop request."""
+    run = _Run(data, config, clock, place, mixture)
+    while run.step < config.steps:
+        if not run.train_step():
             continue
-
-        train_loss = window[0] / max(window[1], 1)
-        _check_divergence(train_loss, place.step_offset + step, data.vocab.size)
-        reason = _stop_reason(now, clock, control) or reason
-        stopping = reason != "steps"
-        interval[0] += window[0]
-        interval[1] += window[1]
-        window = [0.0, 0]
-        metrics: dict[str, float] = {}
-        payload: dict = {}
-        if data.full_val and (validate or stopping):
-            last_train = interval[0] / max(interval[1], 1)
-            interval = [0.0, 0]
-            val_loss, ensemble_loss = validation.score(step, last_train, averager)
-            history["val_step"].append(place.step_offset + step)
-            history["val_loss"].append(val_loss)
-            history["val_seconds"].append(now_fn() - clock.start)
-            metrics.update(val_loss=val_loss, best_val_loss=validation.best_loss)
-            if ensemble_loss is not None:
-                history["ensemble_val_loss"].append(ensemble_loss)
-                metrics["ensemble_val_loss"] = ensemble_loss
-            if validation.out_of_patience and not stopping:
-                reason, stopping = "early stopping", True
-        if sample:
-            samples = sample_names(model, data.vocab, config.samples, seed=0, known=known)
-            payload["samples"] = samples
-        job_step = place.step_offset + step
-        history["step"].append(job_step)
-        history["train_loss"].append(train_loss)
-        history["smooth_loss"].append(smooth)
-        metrics.update(train_loss=train_loss, smooth_loss=smooth, elapsed=now - clock.start, lr=optimizer.lr,
-                       member_step=step, time_left=_time_left(now, clock, clock.start, job_step, place.total),
-                       may_stop_early=may_stop_early)
-        if place.members > 1:
-            metrics.update(member=place.member, members=place.members)
-        yield_ = yield Progress(job_step, place.total, _message(step, steps, train_loss, validation, place),
-                                metrics, payload or None)
-        if yield_ is FINISH:
-            reason, stopping = "stopped", True
-        next_event = now_fn() + 0.05
+        event, stopping = run.event(control)
+        if (yield event) is FINISH:
+            run.reason, stopping = "stopped", True
+        run.next_event = time.perf_counter() + 0.05
         if stopping:
             break
-
-    if interval[1]:
-        last_train = interval[0] / interval[1]
-    return (yield from _keep(model, data, config, validation, averager, last_train, step, start, reason,
-                             history, place))
-
-
-def _message(step: int, steps: int, train_loss: float, validation: _Validation, place: _Place) -> str:
-    text = f"step {step:,}/{steps:,}  loss {train_loss:.3f}/char"
-    if place.members > 1:
-        text = f"member {place.member + 1}/{place.members}  " + text
-    if math.isfinite(validation.best_loss):
-        text += f"  best val {validation.best_loss:.3f}"
-    return text
-
-
-def _keep(model, data, config, validation, averager, last_train, step, start, reason, history, place):
-    """Put the kept weights in the model, score all validation names, and make the result."""
-    if config.keep_best and data.full_val and validation.best_step > 0:
-        np.copyto(model.flat, validation.best_flat)
-        best_step, train_loss = validation.best_step, validation.best_train
-    else:
-        if averager is not None:
-            np.copyto(model.flat, averager.value)
-        best_step, train_loss = step, last_train
-    val_loss = None
-    if data.full_val:
-        val_loss = yield from _score_all(model, data, step + place.step_offset, place.total, reason == "stopped")
-    return TrainResult(
-        model=model,
-        vocab=data.vocab,
-        config=config,
-        train_names=data.train_names,
-        steps=step,
-        best_step=best_step,
-        train_loss=float(train_loss),
-        val_loss=val_loss,
-        seconds=time.perf_counter() - start,
-        reason=reason,
-        history=history,
-        samples=sample_names(model, data.vocab, config.samples, seed=0, known=set(data.train_names)),
-    )
+    return (yield from run.keep())
 
 
 def _score_all(model, data: _Data, step: int, total: int, quietly: bool):
