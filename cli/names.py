@@ -133,7 +133,8 @@ def run_train(args) -> int:
 
     try:
         with Interrupts() as interrupts:
-            result = run_job(train_job(train_names, val_names, config), _progress_printer(), interrupts)
+            result = run_job(train_job(train_names, val_names, config), _progress_printer(config.time_limit),
+                             interrupts)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once
         return fail("stopped at once by a second Ctrl-C; nothing was saved")
     except TrainingDiverged as exc:
@@ -152,9 +153,11 @@ def run_train(args) -> int:
     return 0
 
 
-def _progress_printer():
+def _progress_printer(time_limit: float | None):
     """A report function for run_job: one line on stderr at most every second, with an honest ETA."""
-    from engine.timefmt import format_eta
+    from engine.timefmt import format_duration, format_eta
+
+    limit = f", time limit {format_duration(time_limit)}" if time_limit else ""
 
     last_print = [0.0]
 
@@ -165,7 +168,7 @@ def _progress_printer():
         last_print[0] = now
         left = event.metrics.get("time_left")
         eta = format_eta(left, at_most=bool(event.metrics.get("may_stop_early")))
-        print(f"  {event.message}" + (f"  ({eta})" if eta else ""), file=sys.stderr)
+        print(f"  {event.message}" + (f"  ({eta}{limit})" if eta else ""), file=sys.stderr)
 
     return report
 

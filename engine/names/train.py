@@ -62,6 +62,7 @@ import numpy as np
 
 from engine.jobs import FINISH, Progress, Throttle
 from engine.names.corpus import CorpusError, Vocabulary
+from engine.names.defaults import SAMPLE_DEFAULTS
 from engine.names.ensemble import Ensemble
 from engine.names.model import Batch, CharModel, make_batch
 from engine.names.optim import CLIP_MODES, OPTIMIZERS, clip_gradient, make_optimizer
@@ -84,6 +85,7 @@ __all__ = [
 ]
 
 DIVERGENCE_FACTOR = 3.0  # a loss this many times ln(V) -- guessing uniformly -- has diverged
+MIN_LENGTH = SAMPLE_DEFAULTS.min_length  # of the names sampled while training, as the tab samples them
 MEMBER_SEED_STEP = 7919  # member k of seed s trains with seed s + k * 7919: neighbouring seeds share no member
 
 
@@ -641,7 +643,7 @@ class _Run:
                 self.reason, stopping = "early stopping", True
         if self._sample_due():
             payload["samples"] = sample_names(self.model, self.data.vocab, self.config.samples, seed=0,
-                                              known=set(self.data.train_names))
+                                              known=set(self.data.train_names), min_length=MIN_LENGTH)
         self.history["step"].append(job_step)
         self.history["train_loss"].append(train_loss)
         self.history["smooth_loss"].append(self.smooth)
@@ -694,7 +696,8 @@ class _Run:
             model=model, vocab=self.data.vocab, config=config, train_names=self.data.train_names, steps=self.step,
             best_step=best_step, train_loss=float(train_loss), val_loss=val_loss,
             seconds=time.perf_counter() - self.start, reason=self.reason, history=self.history,
-            samples=sample_names(model, self.data.vocab, config.samples, seed=0, known=set(self.data.train_names)),
+            samples=sample_names(model, self.data.vocab, config.samples, seed=0, known=set(self.data.train_names),
+                                 min_length=MIN_LENGTH),
         )
 
 
@@ -791,7 +794,8 @@ def _train_ensemble(data: _Data, config: TrainConfig, control, start: float, dea
         steps=steps, best_step=sum(m.steps for m in members[:-1]) + last.best_step,
         train_loss=float(np.mean([m.train_loss for m in members])), val_loss=val_loss,
         seconds=time.perf_counter() - start, reason=reason, history=history,
-        samples=sample_names(model, data.vocab, config.samples, seed=0, known=set(data.train_names)),
+        samples=sample_names(model, data.vocab, config.samples, seed=0, known=set(data.train_names),
+                             min_length=MIN_LENGTH),
         members=members,
     )
 
