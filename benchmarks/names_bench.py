@@ -20,7 +20,8 @@ checkout), lower-cased, every 10th name held out for validation:
 5. **Sampling** 1,000 names from the single model and from the ensemble (target: under 1 s).
 
 Every figure is the median of ``--repeats`` runs. The machine may be shared:
-expect noise.
+each run says how much of a core it got; well below 100 %, its times are
+pessimistic and its time-limited losses worse than a quiet machine's.
 
 Run:  .venv/bin/python benchmarks/names_bench.py [--repeats N] [--skip-notebook] [--skip-course]
           [--fast-seconds S] [--time-limit S] [--ensemble-seeds N]
@@ -185,6 +186,11 @@ def first_time_below(history: dict, threshold: float) -> float | None:
     return None
 
 
+def cpu_share(cpu_start: float, wall_seconds: float) -> str:
+    """How much of one core the run got: below ~90 % the machine was busy and the times are pessimistic."""
+    return f"{100 * (time.process_time() - cpu_start) / max(wall_seconds, 1e-9):.0f} % of a core"
+
+
 def fmt(seconds: float | None) -> str:
     return "never" if seconds is None else f"{seconds:.2f} s"
 
@@ -252,12 +258,14 @@ def fast_preset_figures(args, train_names, val_names):
     t186, t162, best, steps = [], [], [], []
     for repeat in range(args.repeats):
         config = preset_config("fast", seed=repeat, time_limit=args.fast_seconds, patience=0, steps=10**9)
+        cpu = time.process_time()
         result = run_job(train_job(train_names, val_names, config))
+        share = cpu_share(cpu, result.seconds)
         t186.append(first_time_below(result.history, 1.86))
         t162.append(first_time_below(result.history, 1.62))
         best.append(result.val_loss)
         steps.append(result.best_step)
-        print(f"  run {repeat + 1}: 1.86 after {fmt(t186[-1])}, 1.62 after {fmt(t162[-1])}, "
+        print(f"  run {repeat + 1} ({share}): 1.86 after {fmt(t186[-1])}, 1.62 after {fmt(t162[-1])}, "
               f"best {result.val_loss:.4f} at step {result.best_step:,} of {result.steps:,}", flush=True)
     def median_or_none(values):
         return None if any(v is None for v in values) else statistics.median(values)
@@ -303,12 +311,14 @@ def best_preset_figures(args, names: list[str]) -> dict:
             print(f"Best preset: up to {config.ensemble} members of {config.member_hidden} units, "
                   f"{args.time_limit:.0f} s per run; {len(train)} training, {len(val)} validation and "
                   f"{len(test)} test names (every 10th: never seen in training or validation)")
+        cpu = time.process_time()
         result = run_job(train_job(train, val, config))
+        share = cpu_share(cpu, result.seconds)
         loss = score_names(result.model, result.vocab, test)[0]
         test_losses.append(loss)
         members = ", ".join(f"{m.config.hidden}u {score_names(m.model, m.vocab, test)[0]:.4f}"
                             f" ({m.reason} at {m.seconds:.0f} s)" for m in result.members) or "one model"
-        print(f"  seed {seed}: test {loss:.4f} nats/char with {max(1, len(result.members))} members in "
+        print(f"  seed {seed} ({share}): test {loss:.4f} nats/char with {max(1, len(result.members))} members in "
               f"{result.seconds:.1f} s [{members}]", flush=True)
         ensemble = result
     figures.update(best_test_loss=statistics.median(test_losses), best_test_losses=test_losses)
