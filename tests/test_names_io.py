@@ -200,3 +200,6 @@ def test_why_not_replace_protects_a_better_or_complete_model(tmp_path):
     assert why_not_replace(path, 1.4, False, "names.txt") is None  # better: replace
     assert why_not_replace(path, 1.6, False, "other.txt") is None  # other names: not comparable
     assert free_path_beside(path) == tmp_path / "m-1.npz"
+    notes = tmp_path / "notes.npz"
+    notes.write_text("my notes")
+    assert "not a names model" in why_not_replace(notes, 1.0, False, "names.txt")
