@@ -51,8 +51,8 @@ def register(subparsers) -> None:
     train.add_argument("--batch", type=whole(1), metavar="N", help="names per step")
     train.add_argument("--lr", type=number, metavar="X", help="learning rate")
     train.add_argument("--seed", type=whole(0), metavar="S", default=0, help="random seed (default 0)")
-    train.add_argument("--val-split", type=number, metavar="F", default=0.1,
-                       help="share of names held out for validation (default 0.1)")
+    train.add_argument("--val-split", type=number, metavar="F",
+                       help="share of names held out for validation (default: the preset's, 0.1; best 0.05)")
     train.add_argument("--time-limit", type=number, metavar="SECONDS", help="stop training after this long")
     train.add_argument("--keep-case", action="store_true", help="do not lower-case the names")
     train.add_argument("--out", metavar="MODEL.npz", help="save the trained model here")
@@ -138,7 +138,8 @@ def run_train(args) -> int:
 
     try:
         with Interrupts() as interrupts:
-            result = run_job(train_job(train_names, val_names, config), _progress_printer(), interrupts)
+            result = run_job(train_job(train_names, val_names, config), _progress_printer(config.time_limit),
+                             interrupts)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once
         return fail("stopped at once by a second Ctrl-C; nothing was saved")
     except TrainingDiverged as exc:
@@ -157,9 +158,11 @@ def run_train(args) -> int:
     return 0
 
 
-def _progress_printer():
+def _progress_printer(time_limit: float | None):
     """A report function for run_job: one line on stderr at most every second, with an honest ETA."""
-    from engine.timefmt import format_eta
+    from engine.timefmt import format_duration, format_eta
+
+    limit = f", time limit {format_duration(time_limit)}" if time_limit else ""
 
     last_print = [0.0]
 
@@ -170,7 +173,7 @@ def _progress_printer():
         last_print[0] = now
         left = event.metrics.get("time_left")
         eta = format_eta(left, at_most=bool(event.metrics.get("may_stop_early")))
-        print(f"  {event.message}" + (f"  ({eta})" if eta else ""), file=sys.stderr)
+        print(f"  {event.message}" + (f"  ({eta}{limit})" if eta else ""), file=sys.stderr)
 
     return report
 

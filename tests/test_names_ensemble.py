@@ -117,7 +117,10 @@ def test_an_ensemble_job_trains_each_member_and_reports_every_curve(names):
     assert member_of == sorted(member_of) and set(member_of) == {0, 1, 2}
     ensemble_curve = [e.metrics["ensemble_val_loss"] for e in events if "ensemble_val_loss" in e.metrics]
     assert ensemble_curve and all(math.isfinite(v) for v in ensemble_curve)
-    assert all("ensemble_val_loss" not in e.metrics for e in events if e.metrics.get("member") == 0)
+    first = [e.metrics for e in events if e.metrics.get("member") == 0 and "val_loss" in e.metrics]
+    assert all(m["ensemble_val_loss"] == m["val_loss"] for m in first)  # the ensemble of one member
+    later = [e.metrics for e in events if e.metrics.get("member") == 2 and "val_loss" in e.metrics]
+    assert any(m["ensemble_val_loss"] != m["val_loss"] for m in later)
     # the ensemble's validation loss is its own, scored independently, and no worse than its members' mean
     assert score_names(result.model, result.vocab, names[260:])[0] == pytest.approx(result.val_loss, rel=1e-6)
     assert result.val_loss <= np.mean([m.val_loss for m in result.members]) + 1e-9
@@ -150,3 +153,4 @@ def test_the_best_preset_sizes_the_ensemble_for_the_time_limit():
     assert preset_config("best", time_limit=600).ensemble == 8
     assert preset_config("best", ensemble=2).ensemble == 2
     assert len(set(preset_config("best").member_hidden)) > 1
+    assert preset_config("best").val_split == 0.05 and preset_config("fast").val_split == 0.1
