@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 TABS = (
     ("Gradients", "gui.gradients_tab", "GradientsTab"),
     ("Names", "gui.names_tab", "NamesTab"),
-    ("Jazz", "gui.jazz_tab", "JazzTab"),
+    ("Jazz", "gui.jazz", "JazzTab"),
 )
 
 TAB_NAMES = tuple(label.lower() for label, _module, _cls in TABS)

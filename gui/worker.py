@@ -38,7 +38,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from engine.jobs import Job, finish_job
+from engine.jobs import FINISH, FINISH_GRACE_EVENTS, Job
 
 __all__ = ["JobWorker", "EXIT_BUDGET_S", "abandoned_jobs"]
 
@@ -67,19 +67,19 @@ class _JobThread(QThread):
         job = None
         try:
             job = self._make_job()
+            started = False  # FINISH can only be sent into a paused yield
             while not self.cancel_requested.is_set():
-                if self.finish_requested.is_set():
-                    finished, result = finish_job(job)
-                    if finished:
-                        self.succeeded.emit(result)
-                    else:
-                        self.stopped.emit()
+                if started and self.finish_requested.is_set():
+                    self._finish(job)
                     return
+                if self.finish_requested.is_set():
+                    break  # not begun: nothing to keep
                 try:
                     event = next(job)
                 except StopIteration as stop:
                     self.succeeded.emit(stop.value)
                     return
+                started = True
                 self.progress.emit(event)
             job.close()
             self.stopped.emit()
@@ -89,6 +89,18 @@ class _JobThread(QThread):
         finally:
             if job is not None:
                 job.close()
+
+    def _finish(self, job: Job) -> None:
+        """Send FINISH; the events it still yields are real progress and are passed on (see finish_job)."""
+        for _ in range(FINISH_GRACE_EVENTS):
+            try:
+                event = job.send(FINISH)
+            except StopIteration as stop:
+                self.succeeded.emit(stop.value)
+                return
+            self.progress.emit(event)
+        job.close()
+        self.stopped.emit()
 
 
 def abandoned_jobs() -> int:

@@ -1,0 +1,97 @@
+"""Training curves: loss on the left axis, accuracy (0..1) on the right, per epoch.
+
+Solid lines are measured on the training windows; dashed ones, when the engine
+reports them (``val_loss``, ``val_accuracy``), on phrases held out of training --
+the curves that say whether the model generalises or memorises.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from gui.plotting import PALETTE, make_plot, pen
+
+__all__ = ["CurvesPlot", "HINT_IDLE", "HINT_TRAINING"]
+
+HINT_IDLE = "Press Train: the curves\ngrow here, epoch by epoch"
+HINT_TRAINING = "The curves grow here\nonce the first epoch ends"
+
+# metric -> (axis, colour, dashed, legend name)
+SERIES = {
+    "loss": ("left", "blue", False, "loss"),
+    "val_loss": ("left", "blue", True, "held-out loss"),
+    "accuracy": ("right", "orange", False, "accuracy"),
+    "val_accuracy": ("right", "orange", True, "held-out accuracy"),
+}
+
+
+class CurvesPlot(QWidget):
+    """A plot of per-epoch metrics with a hint while there is none."""
+
+    def __init__(self, parent: QWidget | None = None):
+        from PySide6.QtWidgets import QVBoxLayout
+
+        super().__init__(parent)
+        self.plot = make_plot("Loss and accuracy per epoch", "", "epoch", legend=False)
+        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumWidth(220)
+        item = self.plot.getPlotItem()
+        item.setLabel("left", "loss", color=PALETTE["blue"])
+        item.showAxis("right")
+        item.setLabel("right", "accuracy", color=PALETTE["orange"])
+        item.getAxis("right").setWidth(44)
+        item.getAxis("left").setWidth(44)
+        self.acc_view = pg.ViewBox()
+        item.scene().addItem(self.acc_view)
+        item.getAxis("right").linkToView(self.acc_view)
+        self.acc_view.setXLink(item)
+        self.acc_view.setYRange(0, 1, padding=0.02)
+        self.acc_view.setMouseEnabled(x=False, y=False)
+        item.getViewBox().sigResized.connect(
+            lambda: self.acc_view.setGeometry(item.getViewBox().sceneBoundingRect())
+        )
+        self.legend = pg.LegendItem(offset=(-6, 6), labelTextSize="8pt", brush=(255, 255, 255, 200))
+        self.legend.setParentItem(item.getViewBox())
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for name, (axis, colour, dashed, label) in SERIES.items():
+            curve = pg.PlotDataItem([], [], pen=pen(colour, dashed=dashed), name=label)
+            if axis == "left":
+                item.addItem(curve)
+            else:
+                self.acc_view.addItem(curve)
+            self.curves[name] = curve
+        self.loss_curve, self.acc_curve = self.curves["loss"], self.curves["accuracy"]
+        self.epochs_to_come = 0
+        self.plot.setXRange(1, 10, padding=0.02)
+        self.hint = pg.TextItem(HINT_IDLE, color="#888", anchor=(0.5, 0.5))
+        self.plot.addItem(self.hint, ignoreBounds=True)
+        item.getViewBox().sigRangeChanged.connect(self._centre_hint)  # whatever epochs the axis shows
+        self._centre_hint()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    def _centre_hint(self, *_args) -> None:
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def show_history(self, history: dict[str, list[float]], running: bool = False) -> None:
+        """Draw ``history`` (metric -> one value per epoch); the x axis spans the epochs to come."""
+        epochs = len(history.get("loss", []))
+        self.hint.setVisible(epochs == 0)
+        self.hint.setText(HINT_TRAINING if running else HINT_IDLE)
+        self.legend.clear()
+        for name, curve in self.curves.items():
+            values = [v for v in history.get(name, [])][:epochs]
+            shown = bool(values) and not all(math.isnan(v) for v in values)
+            curve.setData(list(range(1, len(values) + 1)) if shown else [], values if shown else [])
+            curve.setSymbol("o" if shown and len(values) <= 60 and not SERIES[name][2] else None)
+            curve.setSymbolSize(4)
+            curve.setSymbolBrush(PALETTE[SERIES[name][1]])
+            curve.setSymbolPen(None)
+            if shown and any(n.startswith("val_") and history.get(n) for n in SERIES):
+                self.legend.addItem(curve, SERIES[name][3])
+        self.plot.setXRange(1, max(10, epochs, self.epochs_to_come), padding=0.02)
