@@ -35,15 +35,17 @@ class CurvesPlot(QWidget):
         from PySide6.QtWidgets import QVBoxLayout
 
         super().__init__(parent)
-        self.plot = make_plot("Loss and accuracy per epoch", "", "epoch", legend=False)
+        # No title: the coloured axis labels say what is drawn, and a narrow window keeps both axes.
+        self.plot = make_plot("", "", "epoch", legend=False)
         self.plot.setMinimumHeight(150)
-        self.plot.setMinimumWidth(220)
+        self.plot.setMinimumWidth(200)
         item = self.plot.getPlotItem()
         item.setLabel("left", "loss", color=PALETTE["blue"])
         item.showAxis("right")
         item.setLabel("right", "accuracy", color=PALETTE["orange"])
-        item.getAxis("right").setWidth(44)
-        item.getAxis("left").setWidth(44)
+        item.setContentsMargins(0, 10, 0, 0)  # room for the top tick label
+        item.getAxis("right").setWidth(40)
+        item.getAxis("left").setWidth(40)
         self.acc_view = pg.ViewBox()
         item.scene().addItem(self.acc_view)
         item.getAxis("right").linkToView(self.acc_view)

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -46,8 +46,8 @@ class ImprovisePanel(QGroupBox):
         self.primer_combo.setToolTip("What the network hears before it starts to improvise")
         bind(self.primer_combo, "jazz/primer")
 
-        self.chords_source_radio = QRadioButton("Chords of the source")
-        self.chords_typed_radio = QRadioButton("Typed chords:")
+        self.chords_source_radio = QRadioButton("of the source")
+        self.chords_typed_radio = QRadioButton("typed:")
         self.chords_group = QButtonGroup(self)
         self.chords_group.addButton(self.chords_source_radio)
         self.chords_group.addButton(self.chords_typed_radio)
@@ -61,12 +61,11 @@ class ImprovisePanel(QGroupBox):
         self.chords_typed_radio.toggled.connect(self.chords_edit.setEnabled)
         self.chords_edit.setEnabled(self.chords_typed_radio.isChecked())
         chords = QWidget()
-        column = QVBoxLayout(chords)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(self.chords_source_radio)
-        column.addWidget(self.chords_typed_radio)
-        column.addWidget(self.chords_edit)
+        choice = QHBoxLayout(chords)
+        choice.setContentsMargins(0, 0, 0, 0)
+        choice.addWidget(self.chords_source_radio)
+        choice.addWidget(self.chords_typed_radio)
+        choice.addStretch(1)
 
         self.generate_button = QPushButton("Generate")
         self.generate_button.setMinimumHeight(30)
@@ -77,7 +76,8 @@ class ImprovisePanel(QGroupBox):
         self.form.addRow(pair("Measures", self.measures_spin, "Variations", self.variations_spin))
         self.form.addRow(pair("Temperature", self.temperature_spin, "Seed", self.seed_spin))
         self.form.addRow("Start from", self.primer_combo)
-        self.form.addRow(chords)
+        self.form.addRow("Chords", chords)
+        self.form.addRow(self.chords_edit)
         self.form.addRow(self.generate_button)
 
     def options(self) -> dict:

@@ -24,7 +24,7 @@ from gui.piano_roll import note_name
 
 __all__ = ["PartsView"]
 
-COLUMNS = ["#", "Part", "Instrument", "Ch", "Notes", "Range", "Poly."]
+COLUMNS = ["#", "Part", "Instr.", "Ch", "Notes", "Range", "Poly."]
 RIGHT_ALIGNED = (0, 3, 4, 6)
 
 
@@ -48,11 +48,13 @@ class PartsView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the instrument gives way first
         header.setMinimumSectionSize(24)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.cellClicked.connect(self.part_clicked)
         self.table.setToolTip(
             "The melody part is marked ★; drum parts cannot be the melody.\n"
+            "Instr.: its General MIDI instrument; Ch: its MIDI channel.\n"
             "Poly.: share of the time the part sounds several notes at once (chords)."
         )
         self.corpus_label = QLabel("")

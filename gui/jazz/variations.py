@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.jazz.widgets import ElidedLabel
 from gui.piano_roll import PianoRoll
 
-__all__ = ["DragHandle", "VariationView", "VariationsPage", "variation_title", "roll_notes"]
+__all__ = ["DragHandle", "VariationView", "VariationsPage", "variation_title", "variation_details", "roll_notes"]
 
 
 def roll_notes(notes) -> list[tuple[int, float, float, int]]:
@@ -34,12 +35,17 @@ def roll_notes(notes) -> list[tuple[int, float, float, int]]:
     return [(n.pitch, n.start, n.duration, n.velocity) for n in notes]
 
 
-def variation_title(index: int, improv, temperature: float, others: Sequence) -> str:
-    """"Variation 2 · 8 measures · temperature 0.70 · seed 1234": enough to make it again."""
+def variation_title(index: int, improv, others: Sequence) -> str:
+    """"Variation 2 · seed 1234": what makes it differ from the others, and makes it again."""
     seed = f"seed {improv.seed}"
     if sum(o.seed == improv.seed for o in others) > 1:  # one seed for the run: say which of its variations
-        seed += f", variation {getattr(improv, 'variation', index) + 1}"
-    return f"Variation {index + 1} · {improv.measures} measures · temperature {temperature:.2f} · {seed}"
+        seed += f", no. {getattr(improv, 'variation', index) + 1}"
+    return f"Variation {index + 1} · {seed}"
+
+
+def variation_details(improv, temperature: float) -> str:
+    """The settings it shares with its siblings: "8 measures · temperature 0.70"."""
+    return f"{improv.measures} measures · temperature {temperature:.2f}"
 
 
 class DragHandle(QLabel):
@@ -104,14 +110,15 @@ class VariationView(QFrame):
     export_clicked = Signal(int)
     wav_clicked = Signal(int)
 
-    def __init__(self, index: int, title: str, file_for: Callable[[], Path | None], parent: QWidget | None = None):
+    def __init__(self, index: int, title: str, details: str, file_for: Callable[[], Path | None],
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.index = index
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(title)
         self.title.setStyleSheet("font-weight: 600;")
-        self.title.setMinimumWidth(40)
-        self.title.setToolTip(title)
+        self.details = ElidedLabel(f"· {details}")
+        self.details.setStyleSheet("color: #555;")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Listen to this variation (Stop ends it)")
         self.export_button = QPushButton("Export MIDI…")
@@ -122,7 +129,8 @@ class VariationView(QFrame):
         self.wav_button.clicked.connect(lambda: self.wav_clicked.emit(self.index))
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 6, 0)
-        header.addWidget(self.title, 1)
+        header.addWidget(self.title)
+        header.addWidget(self.details, 1)
         for w in (self.play_button, self.export_button, self.wav_button, self.drag_handle):
             header.addWidget(w)
         self.roll = PianoRoll()
@@ -169,7 +177,8 @@ class VariationsPage(QScrollArea):
         self.views = []
         self.hint.setVisible(not improvs)
         for i, improv in enumerate(improvs):
-            view = VariationView(i, variation_title(i, improv, temperature, improvs), lambda i=i: file_for(i))
+            view = VariationView(i, variation_title(i, improv, improvs), variation_details(improv, temperature),
+                                 lambda i=i: file_for(i))
             changes = getattr(improv, "changes", None) or improv.chords
             view.roll.set_notes(roll_notes(improv.melody), roll_notes(improv.chord_notes()),
                                 beats_per_bar=improv.measure_length, total_beats=improv.length,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QSizePolicy, QSpinBox, QWidget
 
-__all__ = ["pair", "hint", "warning", "spin", "real_spin", "program_combo", "HINT_STYLE", "WARNING_STYLE"]
+__all__ = ["pair", "hint", "warning", "spin", "real_spin", "program_combo", "ElidedLabel", "HINT_STYLE",
+           "WARNING_STYLE"]
 
 HINT_STYLE = "color: #555; font-size: 9pt;"
 WARNING_STYLE = "color: #8a5a00; font-size: 9pt;"
@@ -75,3 +78,22 @@ def program_combo(value: int, tip: str) -> QComboBox:
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setToolTip(f"{tip}\nGeneral MIDI program, numbered from 0 as on the command line")
     return combo
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives up its width first and ends in "…" when cut (its tooltip has it whole)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setMinimumWidth(0)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(self.alignment()), shown)
