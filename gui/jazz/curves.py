@@ -68,6 +68,10 @@ class CurvesPlot(QWidget):
         self.loss_curve, self.acc_curve = self.curves["loss"], self.curves["accuracy"]
         self.epochs_to_come = 0
         self.plot.setXRange(1, 10, padding=0.02)
+        self.best_line = pg.InfiniteLine(angle=90, movable=False, pen=pen("green", width=1.2, dashed=True),
+                                         label="kept", labelOpts={"position": 0.92, "color": PALETTE["green"]})
+        self.best_line.hide()
+        self.plot.addItem(self.best_line, ignoreBounds=True)
         self.hint = pg.TextItem(HINT_IDLE, color="#888", anchor=(0.5, 0.5))
         self.plot.addItem(self.hint, ignoreBounds=True)
         item.getViewBox().sigRangeChanged.connect(self._centre_hint)  # whatever epochs the axis shows
@@ -80,8 +84,14 @@ class CurvesPlot(QWidget):
         (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
         self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
-    def show_history(self, history: dict[str, list[float]], running: bool = False) -> None:
-        """Draw ``history`` (metric -> one value per epoch); the x axis spans the epochs to come."""
+    def show_history(self, history: dict[str, list[float]], running: bool = False, best_epoch: int = 0) -> None:
+        """Draw ``history`` (metric -> one value per epoch); the x axis spans the epochs to come.
+
+        ``best_epoch`` (1-based) marks the epoch whose weights the model keeps.
+        """
+        self.best_line.setVisible(best_epoch > 0)
+        if best_epoch > 0:
+            self.best_line.setValue(best_epoch)
         epochs = len(history.get("loss", []))
         self.hint.setVisible(epochs == 0)
         self.hint.setText(HINT_TRAINING if running else HINT_IDLE)

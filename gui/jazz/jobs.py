@@ -13,33 +13,47 @@ from pathlib import Path
 
 from engine.jobs import Job, Progress
 
-__all__ = ["piece_job", "generate_job", "save_model_job", "load_model_job", "export_job", "midi_files_job",
+__all__ = ["pieces_job", "generate_job", "save_model_job", "load_model_job", "export_job", "midi_files_job",
            "wav_job"]
 
 
-def piece_job(path: str | Path | None, song=None, melody: int | None = None) -> Job:
-    """Read a MIDI file (or reuse ``song``) and build the corpus for the melody part.
+def pieces_job(sources: Sequence, melodies: Sequence[int | None]) -> Job:
+    """Read the MIDI files among ``sources`` (paths; Songs are kept as they are) and build one corpus.
 
-    Returns ``dict(song, auto, corpus, error)``; a corpus that cannot be built (a
+    ``melodies`` holds a part index per source, or None for the engine's own pick.
+    Returns ``dict(songs, autos, melodies, corpus, error, swing)``: ``melodies`` as
+    learnt (each pick resolved), ``swing`` the ratio measured over all the melodies
+    (None when they play too few eighth pairs). A corpus that cannot be built (a
     melody too short, no melody found) leaves ``corpus`` None and says why in
     ``error``, so the user can still see the parts and pick another.
     """
-    from engine.jazz import JazzError, build_corpus, pick_melody, read_song
+    from engine.jazz import JazzError, pick_melody, read_song
+    from engine.jazz.several import corpus_of
+    from engine.jazz.swing import swing_of
 
-    if song is None:
-        yield Progress(0, 2, f"Reading {Path(path).name}…")
-        song = read_song(path)
+    songs = []
+    for k, source in enumerate(sources):
+        if isinstance(source, (str, Path)):
+            yield Progress(k, len(sources) + 1, f"Reading {Path(source).name}…")
+            source = read_song(source)
+        songs.append(source)
+    autos = []
+    for song in songs:
+        try:
+            autos.append(pick_melody(song))
+        except JazzError:
+            autos.append(None)
+    chosen = [m if m is not None else a for m, a in zip(melodies, autos, strict=True)]
+    yield Progress(len(sources), len(sources) + 1, "Naming the chords and writing the melodies as tokens…")
     try:
-        auto = pick_melody(song)
-    except JazzError:
-        auto = None
-    yield Progress(1, 2, "Naming the chords and writing the melody as tokens…")
-    try:
-        corpus = build_corpus(song, melody)
-        error = ""
+        corpus, error = corpus_of(songs, list(melodies)), ""
     except JazzError as exc:
         corpus, error = None, str(exc)
-    return {"song": song, "auto": auto, "corpus": corpus, "error": error}
+    if corpus is not None and len(songs) == 1:
+        chosen[0] = corpus.melody_index
+    lines = [song.parts[m].notes for song, m in zip(songs, chosen, strict=True) if m is not None]
+    return {"songs": songs, "autos": autos, "melodies": chosen, "corpus": corpus, "error": error,
+            "swing": swing_of(lines) if lines else None}
 
 
 def generate_job(model, options: dict) -> Job:

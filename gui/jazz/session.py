@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,20 @@ from engine.jobs import Job, Progress
 from gui import messages
 from gui.worker import JobWorker
 
-__all__ = ["JazzSession", "Task"]
+__all__ = ["JazzSession", "Piece", "Task"]
 
 log = logging.getLogger(__name__)
 
 Task = Callable[[], Job]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One file learnt from: the song, the part learnt as its melody, and the engine's own pick."""
+
+    song: object  # engine.jazz.Song
+    melody: int | None
+    auto: int | None
 
 
 class JazzSession(QObject):
@@ -51,10 +61,11 @@ class JazzSession(QObject):
     def __init__(self, parent: QWidget):
         super().__init__(parent)
         self.widget = parent  # where message boxes belong
-        self.song = None  # engine.jazz.Song
-        self.corpus = None  # engine.jazz.Corpus, None when the melody could not be learnt
+        self.pieces: list[Piece] = []  # the files learnt from, each with its melody part
+        self.current = 0  # the piece shown (its parts, its piano roll)
+        self.corpus = None  # engine.jazz.Corpus of every piece, None when a melody could not be learnt
         self.corpus_error = ""  # why, then
-        self.auto_melody: int | None = None  # the part the engine picked as the melody
+        self.swing: float | None = None  # long:short eighths measured over the melodies
         self.model = None  # engine.jazz.TrainedModel
         self.variations: list = []  # engine.jazz.Improvisation
         self.last_message = ""  # the last error shown (tests read it)
@@ -73,11 +84,19 @@ class JazzSession(QObject):
             worker.running_changed.connect(lambda _running: self.busy_changed.emit())
 
     # -- state -----------------------------------------------------------------
+    @property
+    def song(self):
+        """The piece shown (engine.jazz.Song), or None before the first is open."""
+        return self.pieces[self.current].song if self.pieces else None
+
+    @property
+    def auto_melody(self) -> int | None:
+        """The part the engine picked as the shown piece's melody."""
+        return self.pieces[self.current].auto if self.pieces else None
+
     def melody_index(self) -> int | None:
-        """The part learnt as the melody (the corpus's), else the engine's own pick."""
-        if self.corpus is not None:
-            return self.corpus.melody_index
-        return self.auto_melody
+        """The part of the shown piece learnt as its melody."""
+        return self.pieces[self.current].melody if self.pieces else None
 
     def measure_length(self) -> float:
         """Beats per measure of the open piece (4 when nothing says otherwise)."""

@@ -47,7 +47,7 @@ class SourceView(QWidget):
         meter = session.measure_length()
         labels = []
         if session.corpus is not None:
-            measures = session.corpus.measures
+            measures = _measures_of_piece(session.corpus, session.current)
             labels = chord_labels([m.chord for m in measures], meter, starts=[m.start for m in measures])
         self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels)
         if mel:  # open where the tune begins, not on an intro without melody
@@ -65,3 +65,13 @@ class SourceView(QWidget):
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("■ Stop" if playing else "▶ Play")
+
+
+def _measures_of_piece(corpus, k: int) -> tuple:
+    """The corpus measures that belong to piece ``k`` (a corpus of several files lays them end to end)."""
+    pieces = getattr(corpus, "pieces", ()) or ()
+    if len(pieces) < 2:
+        return corpus.measures
+    counts = [p["measures"] if isinstance(p, dict) else p.measures for p in pieces]
+    first = sum(counts[:k])
+    return corpus.measures[first:first + counts[k]]

@@ -45,10 +45,17 @@ class TrainingPanel(QGroupBox):
                             "jazz/learning_rate")
         self.seed_spin = bind(spin(0, 2**31 - 1, 0, "Same seed, same data and settings: the same model"),
                               "jazz/train_seed")
+        self.held_out_spin = bind(spin(0, 50, 15, "Share of the phrases kept out of training to measure how well the "
+                                       "model generalises; training stops where they are best predicted", 5),
+                                  "jazz/held_out")
+        self.held_out_spin.setSuffix(" %")
+        self.patience_spin = bind(spin(1, 200, 8, "Stop after this many epochs without a better held-out loss"),
+                                  "jazz/patience")
         self.panel = JobPanel(session.trainer, run_text="Train", unit="Epoch", idle_text="Not trained yet")
         self.panel.button.setDefault(True)
         self.panel.run_requested.connect(self.start_training)
-        self.panel.lock_while_running(self.epochs_spin, self.units_spin, self.lr_spin, self.seed_spin)
+        self.panel.lock_while_running(self.epochs_spin, self.units_spin, self.lr_spin, self.seed_spin,
+                                      self.held_out_spin, self.patience_spin)
         self.save_model_button = QPushButton("Save model…")
         self.save_model_button.clicked.connect(self.save_model_dialog)
         self.load_model_button = QPushButton("Load model…")
@@ -62,6 +69,7 @@ class TrainingPanel(QGroupBox):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(pair("Epochs", self.epochs_spin, "Units", self.units_spin))
         form.addRow(pair("Rate", self.lr_spin, "Seed", self.seed_spin))
+        form.addRow(pair("Held out", self.held_out_spin, "Patience", self.patience_spin))
         form.addRow(self.panel)
         form.addRow(models)
 
@@ -76,7 +84,8 @@ class TrainingPanel(QGroupBox):
         from engine.jazz.model import TrainSettings
 
         return TrainSettings(epochs=self.epochs_spin.value(), n_a=self.units_spin.value(),
-                             learning_rate=self.lr_spin.value(), seed=self.seed_spin.value())
+                             learning_rate=self.lr_spin.value(), seed=self.seed_spin.value(),
+                             validation=self.held_out_spin.value() / 100, patience=self.patience_spin.value())
 
     def start_training(self) -> None:
         session = self.session
@@ -121,17 +130,20 @@ class TrainingPanel(QGroupBox):
             return
         session.model = model
         done = model.epochs_trained
-        loss, acc = model.history["loss"][-1], model.history["accuracy"][-1]
-        if self.panel.stopped or done < total:
-            self.panel.show_result(f"Stopped at epoch {done}/{total}",
-                                   f"Model so far kept: loss {loss:.3f}, accuracy {acc:.0%}.")
+        outcome = getattr(training, "outcome", "") or _kept(model)
+        stopped = getattr(model, "stopped", "")
+        if stopped == "diverged":
+            self.panel.show_result(f"Diverged at epoch {done + 1}", outcome)
+            session.report(outcome)
+        elif self.panel.stopped or stopped == "finished":
+            self.panel.show_result(f"Stopped at epoch {done}/{total}", f"Model so far kept. {outcome}")
             session.report(f"Stopped after {done} of {total} epochs — the model so far is kept.")
         else:
-            self.panel.show_result(f"Done: {done} epochs in {model.seconds:.1f} s",
-                                   f"Trained: loss {loss:.3f}, accuracy {acc:.0%}.")
-            session.report(f"Training finished in {model.seconds:.1f} s: loss {loss:.3f}, accuracy {acc:.0%}. "
-                           "Press Generate to improvise.")
-        self.curves.show_history(self.history)
+            early = " (early stop)" if stopped == "early" else ""
+            self.panel.show_result(f"Done: {done} epochs{early} in {model.seconds:.1f} s", outcome)
+            session.report(f"Training finished in {model.seconds:.1f} s. {outcome} Press Generate to improvise.")
+        self.history = {name: list(values) for name, values in model.history.items()}
+        self.curves.show_history(self.history, best_epoch=getattr(model, "best_epoch", 0))
         session.model_changed.emit()
 
     def _on_failed(self, message: str, trace: str) -> None:
@@ -176,11 +188,12 @@ class TrainingPanel(QGroupBox):
         session.model = model
         self.history = {k: list(v) for k, v in model.history.items()}
         self.history.setdefault("accuracy", [])
-        self.curves.show_history(self.history)
+        self.curves.epochs_to_come = 0
+        self.curves.show_history(self.history, best_epoch=getattr(model, "best_epoch", 0))
         s, src = model.settings, model.source
         self.panel.show_result(f"Loaded: {model.epochs_trained} epochs",
                                f"Model learnt from {src.name} (melody '{src.melody_name}'): {s.n_a} units, "
-                               f"{model.n_values} tokens. Generate improvises over its chords.")
+                               f"{model.n_values} tokens; {_kept(model)} Generate improvises over its chords.")
         session.report(f"Loaded a model trained on {src.name}.")
         session.model_changed.emit()
 
@@ -190,3 +203,15 @@ class TrainingPanel(QGroupBox):
         self.panel.set_ready(session.corpus is not None and not busy)
         self.save_model_button.setEnabled(session.model is not None and not busy and not training)
         self.load_model_button.setEnabled(not busy and not training)
+
+
+def _kept(model) -> str:
+    """Which epoch's weights a model holds, and how they did: "kept epoch 12 (held-out loss 2.31, 41%)"."""
+    best = getattr(model, "best_epoch", 0) or model.epochs_trained
+    history = model.history
+    k = best - 1
+    if history.get("val_loss") and 0 <= k < len(history["val_loss"]):
+        return f"Kept epoch {best}: held-out loss {history['val_loss'][k]:.3f}, accuracy {history['val_accuracy'][k]:.0%}."
+    if history.get("loss") and 0 <= k < len(history["loss"]):
+        return f"Kept epoch {best}: loss {history['loss'][k]:.3f}, accuracy {history['accuracy'][k]:.0%}."
+    return ""

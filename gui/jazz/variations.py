@@ -36,16 +36,21 @@ def roll_notes(notes) -> list[tuple[int, float, float, int]]:
 
 
 def variation_title(index: int, improv, others: Sequence) -> str:
-    """"Variation 2 · seed 1234": what makes it differ from the others, and makes it again."""
+    """"Variation 2 · seed 1234 · 83% original": what makes it differ from the others (its own seed, which
+    makes it again) and how much of it is new (share of its notes outside rhythms copied from the source)."""
     seed = f"seed {improv.seed}"
     if sum(o.seed == improv.seed for o in others) > 1:  # one seed for the run: say which of its variations
         seed += f", no. {getattr(improv, 'variation', index) + 1}"
-    return f"Variation {index + 1} · {seed}"
+    originality = getattr(improv, "originality", None)
+    original = f" · {originality:.0%} original" if originality is not None else ""
+    return f"Variation {index + 1} · {seed}{original}"
 
 
 def variation_details(improv, temperature: float) -> str:
-    """The settings it shares with its siblings: "8 measures · temperature 0.70"."""
-    return f"{improv.measures} measures · temperature {temperature:.2f}"
+    """The settings it shares with its siblings: "8 measures · temperature 0.70 · swing 2:1"."""
+    swing = getattr(improv, "swing", None)
+    feel = f" · swing {swing:.2g}:1" if swing and swing > 1.0 else (" · straight" if swing else "")
+    return f"{improv.measures} measures · temperature {temperature:.2f}{feel}"
 
 
 class DragHandle(QLabel):
