@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gui.plotting import PALETTE, make_plot, pen
 
@@ -19,12 +19,12 @@ __all__ = ["CurvesPlot", "HINT_IDLE", "HINT_TRAINING"]
 HINT_IDLE = "Press Train: the curves\ngrow here, epoch by epoch"
 HINT_TRAINING = "The curves grow here\nonce the first epoch ends"
 
-# metric -> (axis, colour, dashed, legend name)
+# metric -> (axis, colour, dashed)
 SERIES = {
-    "loss": ("left", "blue", False, "loss"),
-    "val_loss": ("left", "blue", True, "held-out loss"),
-    "accuracy": ("right", "orange", False, "accuracy"),
-    "val_accuracy": ("right", "orange", True, "held-out accuracy"),
+    "loss": ("left", "blue", False),
+    "val_loss": ("left", "blue", True),
+    "accuracy": ("right", "orange", False),
+    "val_accuracy": ("right", "orange", True),
 }
 
 
@@ -32,8 +32,6 @@ class CurvesPlot(QWidget):
     """A plot of per-epoch metrics with a hint while there is none."""
 
     def __init__(self, parent: QWidget | None = None):
-        from PySide6.QtWidgets import QVBoxLayout
-
         super().__init__(parent)
         # No title: the coloured axis labels say what is drawn, and a narrow window keeps both axes.
         self.plot = make_plot("", "", "epoch", legend=False)
@@ -55,11 +53,9 @@ class CurvesPlot(QWidget):
         item.getViewBox().sigResized.connect(
             lambda: self.acc_view.setGeometry(item.getViewBox().sceneBoundingRect())
         )
-        self.legend = pg.LegendItem(offset=(-6, 6), labelTextSize="8pt", brush=(255, 255, 255, 200))
-        self.legend.setParentItem(item.getViewBox())
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for name, (axis, colour, dashed, label) in SERIES.items():
-            curve = pg.PlotDataItem([], [], pen=pen(colour, dashed=dashed), name=label)
+        for name, (axis, colour, dashed) in SERIES.items():
+            curve = pg.PlotDataItem([], [], pen=pen(colour, dashed=dashed), name=name)
             if axis == "left":
                 item.addItem(curve)
             else:
@@ -76,9 +72,18 @@ class CurvesPlot(QWidget):
         self.plot.addItem(self.hint, ignoreBounds=True)
         item.getViewBox().sigRangeChanged.connect(self._centre_hint)  # whatever epochs the axis shows
         self._centre_hint()
+        # The key is a line under the plot: a legend inside would hide the curves of a small plot.
+        self.key = QLabel(f"<span style='color:{PALETTE['blue']}'>loss</span> · "
+                          f"<span style='color:{PALETTE['orange']}'>accuracy</span> — solid: training windows · "
+                          f"dashed: held-out phrases · <span style='color:{PALETTE['green']}'>┆</span> kept epoch")
+        self.key.setStyleSheet("color: #555; font-size: 8pt;")
+        self.key.setWordWrap(True)
+        self.key.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.setSpacing(0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.key)
 
     def _centre_hint(self, *_args) -> None:
         (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
@@ -95,7 +100,6 @@ class CurvesPlot(QWidget):
         epochs = len(history.get("loss", []))
         self.hint.setVisible(epochs == 0)
         self.hint.setText(HINT_TRAINING if running else HINT_IDLE)
-        self.legend.clear()
         for name, curve in self.curves.items():
             values = [v for v in history.get(name, [])][:epochs]
             shown = bool(values) and not all(math.isnan(v) for v in values)
@@ -104,6 +108,5 @@ class CurvesPlot(QWidget):
             curve.setSymbolSize(4)
             curve.setSymbolBrush(PALETTE[SERIES[name][1]])
             curve.setSymbolPen(None)
-            if shown and any(n.startswith("val_") and history.get(n) for n in SERIES):
-                self.legend.addItem(curve, SERIES[name][3])
+        self.key.setVisible(bool(history.get("val_loss")))
         self.plot.setXRange(1, max(10, epochs, self.epochs_to_come), padding=0.02)

@@ -47,17 +47,20 @@ class ImprovisePanel(QGroupBox):
                                      "jazz/temperature")
         self.seed_spin = bind(spin(0, 2**31 - 1, 1, "Same seed and settings: the same solos"), "jazz/seed")
         self.primer_combo = QComboBox()
-        self.primer_combo.addItem("a phrase of the source", "window")
-        self.primer_combo.addItem("silence (as the course)", "none")
-        self.primer_combo.setToolTip("What the network hears before it starts to improvise")
+        self.primer_combo.addItem("a phrase", "window")
+        self.primer_combo.addItem("silence", "none")
+        self.primer_combo.setToolTip("What the network hears before it starts to improvise: a phrase of the "
+                                     "source, or silence (as the course)")
         bind(self.primer_combo, "jazz/primer")
 
         self.swing_combo = QComboBox()
         self.swing_combo.setToolTip("Long:short eighths of the improvised line: the source's as measured, or a feel\n"
                                     "from straight (1:1) to hard swing (2.5:1)")
-        self.swing_combo.addItem("as the source", None)
+        self.swing_combo.addItem("source", None)
         for name, ratio in SWING_PRESETS:
-            self.swing_combo.addItem(f"{name} ({ratio:g}:1)", ratio)
+            self.swing_combo.addItem(f"{name} {ratio:g}:1", ratio)
+        self.swing_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.swing_combo.setMinimumContentsLength(8)
         bind(self.swing_combo, "jazz/swing")
         self.max_copy_slider = QSlider(Qt.Orientation.Horizontal)
         self.max_copy_slider.setRange(2, 32)
@@ -98,12 +101,12 @@ class ImprovisePanel(QGroupBox):
         self.generate_button.setMinimumHeight(30)
         self.generate_button.clicked.connect(self.generate)
         self.form = QFormLayout(self)
-        self.form.setVerticalSpacing(5)
+        self.form.setVerticalSpacing(4)
+        self.form.setContentsMargins(8, 4, 8, 6)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.addRow(pair("Measures", self.measures_spin, "Variations", self.variations_spin))
         self.form.addRow(pair("Temperature", self.temperature_spin, "Seed", self.seed_spin))
-        self.form.addRow("Start from", self.primer_combo)
-        self.form.addRow("Swing", self.swing_combo)
+        self.form.addRow(pair("Start", self.primer_combo, "Swing", self.swing_combo))
         self.form.addRow("Max copy", copy_row)
         self.form.addRow("Chords", chords)
         self.form.addRow(self.chords_edit)
@@ -148,8 +151,8 @@ class ImprovisePanel(QGroupBox):
         swing = session.swing
         if swing is None and session.model is not None:
             swing = getattr(session.model.source, "swing", None)
-        self.swing_combo.setItemText(0, f"as the source: {describe_swing(swing)}" if swing else "as the source")
-        self.swing_combo.setItemData(0, describe_swing(swing), Qt.ItemDataRole.ToolTipRole)
+        self.swing_combo.setItemText(0, f"source {swing:.2g}:1" if swing else "source")
+        self.swing_combo.setItemData(0, f"The source's: {describe_swing(swing)}", Qt.ItemDataRole.ToolTipRole)
         inferred = _chords_inferred(session.corpus) or (
             session.corpus is None and session.model is not None and _chords_inferred(session.model.source))
         self.chords_warning.setText("The source's chords were guessed from its melody (no other part plays "

@@ -73,6 +73,8 @@ class PiecePanel(QGroupBox):
         for b in (self.open_button, self.add_button, self.remove_button, self.bundled_button):
             buttons.addWidget(b, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 6)
+        layout.setSpacing(4)
         layout.addWidget(self.file_label)
         layout.addWidget(self.piece_info)
         layout.addWidget(self.files)

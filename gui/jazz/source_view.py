@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from gui.jazz.session import JazzSession
 from gui.jazz.variations import roll_notes
-from gui.piano_roll import CHORD_COLOUR, MELODY_COLOUR, PianoRoll
+from gui.piano_roll import CHORD_COLOUR, PianoRoll
 
 __all__ = ["SourceView"]
 
@@ -23,8 +23,7 @@ class SourceView(QWidget):
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Listen to the source's melody and chords, from the bar on screen")
         self.play_button.setEnabled(False)
-        key = QLabel(f"<span style='color:{MELODY_COLOUR}'>■</span> melody &nbsp; "
-                     f"<span style='color:{CHORD_COLOUR}'>■</span> chords")
+        key = QLabel(f"<span style='color:{CHORD_COLOUR}'>■</span> accompaniment")
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(key)
@@ -39,17 +38,19 @@ class SourceView(QWidget):
     def show_source(self) -> None:
         """Draw the open piece: its melody part, the other pitched parts, the corpus's chord names."""
         from engine.jazz.timing import chord_labels
+        from engine.jazz.tones import chord_of_measures, classify
 
         session = self.session
         song, melody = session.song, session.melody_index()
         mel = roll_notes(song.parts[melody].notes) if melody is not None else []
         acc = roll_notes(n for p in song.parts if not p.is_drums and p.index != melody for n in p.notes)
         meter = session.measure_length()
-        labels = []
-        if session.corpus is not None:
+        labels, classes = [], None
+        if session.corpus is not None and melody is not None:
             measures = _measures_of_piece(session.corpus, session.current)
             labels = chord_labels([m.chord for m in measures], meter, starts=[m.start for m in measures])
-        self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels)
+            classes = classify(song.parts[melody].notes, chord_of_measures(measures))
+        self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels, classes=classes)
         if mel:  # open where the tune begins, not on an intro without melody
             first_bar = min(n[1] for n in mel) // meter * meter
             if first_bar > 0:

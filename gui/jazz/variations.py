@@ -175,6 +175,7 @@ class VariationsPage(QScrollArea):
                         file_for: Callable[[int], Path | None]) -> list[VariationView]:
         """Replace the views by one per improvisation; returns them (the caller connects their buttons)."""
         from engine.jazz.timing import chord_labels
+        from engine.jazz.tones import classify
 
         for view in self.views:
             view.setParent(None)
@@ -187,7 +188,8 @@ class VariationsPage(QScrollArea):
             changes = getattr(improv, "changes", None) or improv.chords
             view.roll.set_notes(roll_notes(improv.melody), roll_notes(improv.chord_notes()),
                                 beats_per_bar=improv.measure_length, total_beats=improv.length,
-                                chord_labels=chord_labels(changes, improv.measure_length))
+                                chord_labels=chord_labels(changes, improv.measure_length),
+                                classes=classify(improv.melody, improv.chord_at))
             self.column.insertWidget(self.column.count() - 1, view)
             self.views.append(view)
         return self.views
