@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from cli._args import fail, number, whole
+from cli._jazz_band import add_band_options, read_source, report_wav, write_output
 
 EXIT_INTERRUPTED = 130
 EXIT_DIVERGED = 1
@@ -113,16 +114,18 @@ def register(subparsers) -> None:
     gen.add_argument("--melody-program", type=whole(0), default=26, metavar="P", help="GM program (default 26, jazz guitar)")
     gen.add_argument("--chord-program", type=whole(0), default=0, metavar="P", help="GM program (default 0, piano)")
     gen.add_argument("--json", action="store_true", help="end with one JSON line listing the files")
+    add_band_options(gen)
     gen.set_defaults(handler=run_generate)
 
 
 def _midi_paths(args) -> list[Path]:
     from engine.jazz import default_piece
-    from engine.jazz.several import midi_files
+    from engine.jazz.several import MIDI_SUFFIXES, midi_files
 
     if args.midi is None:
         return [default_piece()]
-    return midi_files(args.midi if isinstance(args.midi, list) else [args.midi])
+    sources = (*MIDI_SUFFIXES, ".musicxml", ".mxl", ".abc")  # lead sheets train too (jazz-band)
+    return midi_files(args.midi if isinstance(args.midi, list) else [args.midi], sources)
 
 
 def _swing_line(notes) -> str | None:
@@ -134,12 +137,12 @@ def _swing_line(notes) -> str | None:
 
 
 def run_parts(args) -> int:
-    from engine.jazz import JazzError, read_song
+    from engine.jazz import JazzError
     from engine.jazz.melody import pick_melody
 
     try:
         (path,) = _midi_paths(args)
-        song = read_song(path)
+        song = read_source(path)
     except JazzError as exc:
         return fail(str(exc))
     try:
@@ -212,41 +215,25 @@ def run_parts(args) -> int:
 
 def _corpus(args):
     """The training corpus of every file named (JazzError for bad files or parts)."""
-    from engine.jazz import read_song
+    from engine.jazz import build_corpus
     from engine.jazz.errors import CorpusError
-    from engine.jazz.several import corpus_of
 
     paths = _midi_paths(args)
-    songs = [read_song(p) for p in paths]
+    songs = [read_source(p) for p in paths]
     melodies = args.melody_part
     if melodies is not None and len(melodies) == 1 and len(songs) > 1:
         raise CorpusError(f"Give one melody part per file with --melody-part (e.g. 0,2,...): {len(songs)} files.")
-    return songs, corpus_of(songs, melodies)
+    return songs, build_corpus(songs, melody=melodies if melodies is None or len(songs) > 1 else melodies[0])
 
 
-def _describe_corpus(songs, corpus) -> None:
-    pieces = getattr(corpus, "pieces", None) or ()
-    if len(songs) == 1:
-        melody = songs[0].parts[corpus.melody_index]
-        head = f"{songs[0].name}: melody part {melody.index} '{melody.name}'"
-    else:
-        head = f"{len(songs)} files"
-    print(f"{head}, {len(corpus.measures)} measures, {corpus.token_count} tokens, vocabulary {corpus.vocab_size}",
-          file=sys.stderr)  # fmt: skip
-    swing = getattr(corpus, "swing", None)
-    if swing is None:
-        swing_text = _swing_line([n for m in corpus.measures for n in m.notes]) if len(pieces) <= 1 else None
-    else:
-        from engine.jazz.swing import describe_swing
-
-        swing_text = describe_swing(swing)
-    if swing_text:
-        print(f"swing: {swing_text}", file=sys.stderr)
-    inferred = getattr(corpus, "chords_inferred", corpus.harmony_from == "melody")
+def _describe_corpus(corpus) -> None:
+    """What the corpus is, its swing and every warning (chords inferred from the melody...), on stderr."""
+    for line in corpus.describe():
+        print(line, file=sys.stderr)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if inferred and not any("chord" in w for w in corpus.warnings):
-        print("warning: the chords were inferred from the melody itself", file=sys.stderr)
+    if corpus.chords_inferred and not any("chord" in w.lower() for w in corpus.warnings):
+        print("warning: the chords were inferred from the melody itself; type them with --chords", file=sys.stderr)
 
 
 def run_train(args) -> int:
@@ -280,7 +267,7 @@ def run_train(args) -> int:
     except (JazzError, FileCheckError) as exc:
         return fail(str(exc))
 
-    _describe_corpus(songs, corpus)
+    _describe_corpus(corpus)
     last_print = [0.0]
 
     def report(event) -> None:
@@ -359,7 +346,7 @@ def _variation_paths(out: Path, count: int) -> list[Path]:
 
 def run_generate(args) -> int:
     from engine.files import FileCheckError, check_output_path
-    from engine.jazz import ExportOptions, JazzError, export_midi, generate, load_model
+    from engine.jazz import ExportOptions, JazzError, generate, load_model
 
     began = time.perf_counter()
     options = ExportOptions(tempo=args.tempo, melody_program=args.melody_program, chord_program=args.chord_program)
@@ -386,7 +373,7 @@ def run_generate(args) -> int:
     written = []
     for improv, path in zip(improvisations, paths, strict=True):
         try:
-            export_midi(improv, path, options)
+            write_output(improv, path, options, args)
         except (JazzError, OSError) as exc:
             return fail(f"could not write {path}: {exc}")
         written.append(
@@ -405,6 +392,8 @@ def run_generate(args) -> int:
             f"{improv.originality:.0%} original, seed {improv.seed}",
             file=sys.stderr,
         )
+    if report_wav(improvisations, options, args):
+        return 2
     seed = improvisations[0].seed
     print(f"seed {seed} (use --seed {seed} to generate the same again)", file=sys.stderr)
     if args.json:

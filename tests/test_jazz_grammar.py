@@ -203,3 +203,45 @@ def test_round_trip_property(events, symbol, meter):
     assert [(round(n.start * 12), round(n.end * 12)) for n in decoded] == [
         (round(n.start * 12), round(n.end * 12)) for n in notes
     ]
+
+
+# ---- twelfths, ties and repeated notes ------------------------------------------------------------------------
+
+
+def test_triplet_durations_are_exact_twelfths_and_read_back():
+    token = Token.parse("C,0.333,<m3,m-3>")
+    assert token.duration == 1 / 3 and token.steps == 4 and str(token) == "C,0.333,<m3,m-3>"
+    assert Token("S", 2 / 3) == Token.parse("S,0.667") and Token("R", 1 / 12).steps == 1
+    assert str(Token("T", 1.5)) == "T,1.500" and Token.parse("T,1.500").tied
+    assert sum(Token.parse("C,0.333").duration for _ in range(3)) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["T,0.500,<m3,m-3>", "R,0.500,<m3,m-3>", "C,0.125", "C,nan", "C,inf", "CC,0.5"])
+def test_bad_tokens_of_the_new_kinds(text):
+    with pytest.raises(ValueError):
+        Token.parse(text)
+
+
+def test_a_repeat_only_when_the_token_asks_for_one():
+    rng = np.random.default_rng(0)
+    # centred on 0: the source repeated its note, and the repeat is kept
+    assert all(realise_pitch(Token("C", 0.5, -3, 3), C7, 64, (48, 84), rng) == 64 for _ in range(20))
+    # any other window never lands on the previous pitch, and moves the way the source moved
+    for low, high in [(-1, 5), (-5, 1), (-2, 4), (-4, 2), (-3, 4)]:
+        for kind in "CSA":
+            for _ in range(20):
+                pitch = realise_pitch(Token(kind, 0.5, low, high), C7, 64, (48, 84), rng)
+                assert pitch != 64
+                assert (pitch > 64) == (low + high > 0)
+
+
+def test_line_builder_is_what_decode_uses():
+    from engine.jazz.grammar import LineBuilder
+
+    tokens = [Token("C", 1.0), Token("S", 2 / 3, -1, 5), Token("R", 1 / 3), Token("C", 2.0, -4, 2), Token("T", 1.0)]
+    line = LineBuilder(lambda t: C7, (48, 84), np.random.default_rng(3))
+    for token in tokens:
+        line.add(token, until=8.0)
+    decoded = decode(tokens, [C7, C7], 4.0, (48, 84), np.random.default_rng(3))
+    assert line.notes == decoded
+    assert [(n.start, n.end) for n in decoded] == [(0.0, 1.0), (1.0, 5 / 3), (2.0, 5.0)]  # the tie lengthens the note

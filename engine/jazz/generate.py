@@ -34,9 +34,10 @@ import numpy as np
 from engine.jazz.errors import JazzError
 from engine.jazz.grammar import LineBuilder, Token, fillable
 from engine.jazz.harmony import Chord, voicing
+from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
-from engine.jazz.originality import TICKS, CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
+from engine.jazz.originality import CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
 from engine.jazz.swing import SWING_LIMITS, SWING_PRESETS, apply_swing
 from engine.jazz.weights import Stepper
 
@@ -254,7 +255,7 @@ def _bar_starts(model: TrainedModel, durations: np.ndarray) -> list[int]:
     known = getattr(model.source, "bar_starts", None)
     if known:
         return sorted(int(b) for b in known)
-    size = round(model.source.measure_length * TICKS)
+    size = round(model.source.measure_length * STEPS)
     starts = []
     for a, b in _pieces(model):
         at = 0
@@ -316,14 +317,12 @@ def _improvise(
         CopyGuard(source.automata.tokens, np.arange(len(tokens)), max_copy),
         CopyGuard(source.automata.rhythm, source.automata.rhythm_of, max_copy, uniform_ok=True),
     ]
-    size = round(model.source.measure_length * TICKS)
-    line = LineBuilder(
-        lambda time: _chord_at(changes, size / TICKS, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY
-    )
-    reachable = fillable(durations, size)
+    size = model.source.measure_length
+    line = LineBuilder(lambda time: _chord_at(changes, size, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY)
+    reachable = fillable(durations, round(size * STEPS) + 1)
     sampled: list[str] = []
     for k in range(len(changes)):
-        end = (k + 1) * size
+        end = round((k + 1) * size * STEPS)  # barlines on the twelfth grid, even for a 1/32 measure
         while (left := end - line.step) > 0:
             allowed = durations <= left
             allowed[allowed] = reachable[left - durations[allowed]]  # the rest of the bar can still be filled
@@ -337,7 +336,7 @@ def _improvise(
             if choice.sum() <= 0:
                 choice = np.where(allowed, 1.0, 0.0) if allowed.any() else p
             index = sample_index(choice / choice.sum(), temperature, rng)
-            line.add(tokens[index], until=end / TICKS)
+            line.add(tokens[index], until=end / STEPS)
             sampled.append(model.vocabulary[index])
             for guard in guards:
                 guard.push(index)

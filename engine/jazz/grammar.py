@@ -27,6 +27,7 @@ next: it stays one note when the tokens are turned back into notes, which
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -205,11 +206,15 @@ def encode(
     """Tokens of each measure (``measures`` as (start, length)), the pitch window carried across barlines.
 
     chords -- per measure, one chord or the chords splitting it evenly
+    notes  -- sorted by start (a melody line)
     """
+    onsets = [n.start for n in notes]
     previous = None
     out = []
     for (start, length), chord in zip(measures, chords, strict=True):
-        tokens, previous = encode_measure(notes, start, length, chord, previous)
+        # only the notes that start in the measure, and the one before them (it may be held into it)
+        nearby = notes[max(0, bisect_left(onsets, start) - 1) : bisect_left(onsets, start + length)]
+        tokens, previous = encode_measure(nearby, start, length, chord, previous)
         out.append(tokens)
     return out
 

@@ -18,6 +18,7 @@ __all__ = [
     "pick_melody",
     "melody_part",
     "played_grid",
+    "describe_grid",
     "snap_steps",
     "melody_line",
 ]
@@ -118,6 +119,17 @@ def played_grid(onsets: Sequence[float]) -> tuple[int, ...]:
     triplets = played(TRIPLETS)
     sixteenths = played(SIXTEENTHS) or not triplets
     return tuple(sorted(EIGHTHS + (SIXTEENTHS if sixteenths else ()) + (TRIPLETS if triplets else ())))
+
+
+def describe_grid(grid: Sequence[int]) -> str:
+    """What a grid of :func:`played_grid` holds, in words: 'sixteenths', 'eighths and triplets'..."""
+    has = set(grid)
+    sixteenths, triplets = set(SIXTEENTHS) <= has, set(TRIPLETS) <= has
+    if sixteenths and triplets:
+        return "sixteenths and triplets"
+    if triplets:
+        return "eighths and triplets"
+    return "sixteenths" if sixteenths else "eighths"
 
 
 def snap_steps(times: Sequence[float], grid: Sequence[int]) -> np.ndarray:

@@ -36,6 +36,7 @@ __all__ = [
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a MIDI file over 10 MB is almost certainly not a tune
 DEFAULT_BPM = 120.0  # the Standard MIDI File default when no tempo is set
+MAX_METER = 32  # time signatures up to 32/32: beyond that a "measure" is no longer one
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def _open_midi(path: Path):
 
     from engine.files import FileCheckError, read_input_bytes
 
+    if not path.exists() and not path.is_symlink():
+        raise MidiReadError(f"No such file: {path}")
     try:
         data = read_input_bytes(path, "MIDI file", MAX_FILE_BYTES)
     except FileCheckError as exc:
@@ -278,8 +281,11 @@ def read_song(path: str | os.PathLike) -> Song:
                     )
                 tempos[tick] = 60_000_000 / msg.tempo
             elif kind == "time_signature":
-                if not 1 <= msg.numerator <= 255 or msg.denominator < 1:
-                    raise MidiReadError(f"{path.name} has a time signature of {msg.numerator}/{msg.denominator}.")
+                if not 1 <= msg.numerator <= MAX_METER or not 1 <= msg.denominator <= MAX_METER:
+                    raise MidiReadError(
+                        f"{path.name} has a time signature of {msg.numerator}/{msg.denominator}; numerators and "
+                        f"denominators from 1 to {MAX_METER} are supported."
+                    )
                 meters[tick] = (msg.numerator, msg.denominator)
             elif kind == "key_signature" and key is None:
                 key = msg.key

@@ -360,7 +360,7 @@ class Training:
         throttle = Throttle(0.25)
         untrained = math.log(max(2, corpus.vocab_size))
         best = (math.inf, 0, None)  # (score, epoch, weights)
-        stopped = STOPPED_COMPLETED
+        stopped = STOPPED_FINISHED  # until the loop says otherwise: a closed job is partial
         try:
             for epoch in range(1, epochs + 1):
                 order = rng.permutation(starts)
@@ -417,6 +417,8 @@ class Training:
                 if validating and epoch - best[1] >= settings.patience:
                     stopped = STOPPED_EARLY
                     break
+            else:
+                stopped = STOPPED_COMPLETED
         finally:
             # closed, finished, diverged or done: keep the best epoch's weights, in Keras too
             if best[2] is not None:

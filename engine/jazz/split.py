@@ -36,34 +36,18 @@ Range = tuple[int, int]
 
 def piece_ranges(corpus) -> tuple[Range, ...]:
     """Token ranges [start, end) of the pieces in ``corpus`` (one range for a single piece)."""
-    n = int(len(corpus.indices))
-    pieces = getattr(corpus, "pieces", None)
-    ranges = []
-    for piece in pieces or ():
-        span = getattr(piece, "tokens", None) or getattr(piece, "token_range", None)
-        if span is None and isinstance(piece, dict):
-            span = piece.get("tokens") or piece.get("token_range")
-        if span is not None:
-            ranges.append((int(span[0]), int(span[1])))
-    return tuple(ranges) if ranges else ((0, n),)
+    ranges = tuple((int(p.start), int(p.end)) for p in corpus.pieces)
+    return ranges or ((0, int(len(corpus.indices))),)
 
 
 def _measure_bounds(corpus) -> list[int]:
     """Token index of every barline of the corpus, and its end."""
-    bar_starts = getattr(corpus, "bar_starts", None)
-    if bar_starts:
-        bounds = [int(b) for b in bar_starts]
-    else:
-        bounds, at = [], 0
-        for measure in corpus.measures:
-            bounds.append(at)
-            at += len(measure.tokens)
-    return sorted(set(bounds) | {int(len(corpus.indices))})
+    return sorted({int(b) for b in corpus.bar_starts} | {int(len(corpus.indices))})
 
 
 def phrase_ranges(corpus, bars: int = PHRASE_BARS) -> tuple[Range, ...]:
     """Token ranges of the corpus's phrases: its own when it marks them, else every ``bars`` measures."""
-    phrases = getattr(corpus, "phrases", None)
+    phrases = corpus.phrases
     if phrases:
         return tuple((int(a), int(b)) for a, b in phrases)
     bounds = _measure_bounds(corpus)

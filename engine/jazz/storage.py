@@ -55,8 +55,6 @@ JSON_FILE = "model.json"
 KERAS_FILE = "model.keras"  # format 1
 MAX_JSON_BYTES = 64 * 2**20
 MAX_VOCABULARY = 100_000
-TIME_SIGNATURE_DENOMINATORS = (1, 2, 4, 8, 16, 32, 64)
-TEMPO_RANGE = (10.0, 1000.0)
 
 
 def _sha256(data: bytes) -> str:
@@ -153,54 +151,6 @@ def _number(value, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, not {value!r}")
     return float(value)
-
-
-def _check_source(data, n_values: int) -> SourceInfo:
-    """The source description, every field checked before it is used (ValueError naming the field)."""
-    if not isinstance(data, dict):
-        raise ValueError("the source description is not a JSON object")
-    signature = data.get("time_signature")
-    if not isinstance(signature, list) or len(signature) != 2:
-        raise ValueError("the time signature must be two numbers")
-    _whole(signature[0], "the time signature's numerator", 1, 64)
-    if signature[1] not in TIME_SIGNATURE_DENOMINATORS or isinstance(signature[1], bool):
-        raise ValueError(f"the time signature's denominator must be a power of two up to 64, not {signature[1]!r}")
-    _number(data.get("tempo"), "the tempo (BPM)", *TEMPO_RANGE)
-    pitch_range = data.get("pitch_range")
-    if not isinstance(pitch_range, list) or len(pitch_range) != 2:
-        raise ValueError("the pitch range must be two MIDI pitches")
-    low = _whole(pitch_range[0], "the lowest pitch", 0, 127)
-    high = _whole(pitch_range[1], "the highest pitch", 0, 127)
-    if high - low < 12:
-        raise ValueError(f"the pitch range {low}..{high} must span at least an octave, low to high")
-    chords = data.get("chords")
-    if not isinstance(chords, list) or not chords:
-        raise ValueError("there must be a chord for at least one measure")
-    for chord in chords:
-        if not isinstance(chord, dict) or not isinstance(chord.get("symbol"), str):
-            raise ValueError("a chord is not a chord description")
-        _whole(chord.get("root"), "a chord's root", 0, 11)
-        classes = chord.get("pitch_classes")
-        if not isinstance(classes, list) or not classes:
-            raise ValueError("a chord has no pitch classes")
-        for pc in classes:
-            _whole(pc, "a chord's pitch class", 0, 11)
-    tokens = data.get("token_indices")
-    if not isinstance(tokens, list):
-        raise ValueError("the training sequence is missing")
-    array = np.asarray(tokens)
-    if array.size and (array.dtype.kind not in "iu" or array.min() < 0 or array.max() >= n_values):
-        raise ValueError("the training sequence refers to tokens outside the vocabulary")
-    for name in ("bar_starts",):
-        if data.get(name) is not None:
-            starts = np.asarray(data[name])
-            if starts.size and (starts.dtype.kind not in "iu" or starts.min() < 0 or starts.max() > len(tokens)):
-                raise ValueError(f"{name.replace('_', ' ')} point outside the training sequence")
-    if data.get("swing") is not None:
-        _number(data["swing"], "the swing ratio", 0.5, 4.0)
-    if not isinstance(data.get("name"), str):
-        raise ValueError("the source has no name")
-    return SourceInfo.from_json(data)
 
 
 def _check_vocabulary(values, parsed) -> tuple[tuple[str, ...], tuple]:
@@ -324,7 +274,7 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
     try:
         vocabulary, tokens = _check_vocabulary(meta.get("vocabulary"), meta.get("tokens"))
         settings = TrainSettings.from_json(meta.get("settings"))
-        source = _check_source(meta.get("source"), len(vocabulary))
+        source = SourceInfo.from_json(meta.get("source"), len(vocabulary))
         history = _check_history(meta.get("history", {}))
         seconds = _number(meta.get("seconds", 0.0), "the training time", 0.0, 1e9)
         best_epoch = _whole(meta.get("best_epoch", 0), "the best epoch", 0, LIMITS["epochs"])
@@ -332,6 +282,8 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
         if stopped not in ("completed", "early", "finished", "diverged"):
             raise ValueError(f"unknown end of training {stopped!r}")
         n_a = _whole(meta.get("n_a", settings.n_a), "the LSTM units", 1, LIMITS["n_a"])
+    except ModelFileError:
+        raise
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{JSON_FILE} in {folder} is damaged or out of range: {exc}.") from None
     except Exception as exc:  # a field another module parses (e.g. a chord) with its own errors
