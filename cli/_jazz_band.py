@@ -5,8 +5,8 @@ the work, so that file needs only a few lines:
 
     add_band_options(generate_parser)      # --style, --tracks, --wav
     read_source(path) -> Song              # a MIDI file or a MusicXML/ABC lead sheet
-    chords_for_generate(text) -> ...       # "| Dm7 G7 | Cmaj7 | % |": one chord per measure for the model
     write_output(improv, path, options, args)  # .mid with the band, or a .musicxml/.mxl lead sheet
+    report_wav(improvisations, options, args)  # --wav: the first variation as audio
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from engine.jazz.band import STYLE_NAMES, TRACK_NAMES
 
-__all__ = ["add_band_options", "read_source", "chords_for_generate", "lead_for_export", "write_output"]
+__all__ = ["add_band_options", "read_source", "lead_for_export", "write_output", "render_wav", "report_wav"]
 
 
 def _tracks(text: str) -> tuple[str, ...]:
@@ -55,16 +55,6 @@ def _typed_changes(text: str | None):
     from engine.jazz.harmony import parse_changes
 
     return tuple(tuple(bar) for bar in parse_changes(text))
-
-
-def chords_for_generate(text: str | None):
-    """Typed changes for the model: None (the source's), else the first chord of each bar.
-
-    Bars, several chords per bar and '%' are read here (see :func:`engine.jazz.harmony.parse_changes`);
-    the band and the export follow every chord of the bars (:func:`lead_for_export`).
-    """
-    changes = _typed_changes(text)
-    return None if changes is None else [bar[0] for bar in changes]
 
 
 def lead_for_export(improv, chords_text: str | None):

@@ -159,6 +159,7 @@ def test_same_seed_same_band_and_parts_are_independent(tmp_path):
     ({"style": "swing", "tracks": "melody,tuba"}, "tuba"),
     ({"style": "swing", "bass_channel": 0}, "bass"),
     ({"style": "swing", "swing": 9.0}, "swing ratio"),
+    ({"style": "none", "tracks": "bass,drums"}, "only the melody and the chords"),
 ])
 def test_bad_band_options_are_one_sentence(tmp_path, options, words):
     with pytest.raises(JazzError, match=words) as info:

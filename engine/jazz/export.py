@@ -91,6 +91,8 @@ class ExportOptions:
         if self.style not in STYLE_NAMES:
             raise JazzError(f"'{self.style}' is not a style; choose one of {', '.join(STYLE_NAMES)}.")
         roles = parse_tracks(self.tracks)
+        if self.style == "none" and not {"melody", "comping"} & set(roles):
+            raise JazzError("Style none writes only the melody and the chords; choose one of them, or a style.")
         for what, program in (("melody", self.melody_program), ("chord", self.chord_program),
                               ("bass", self.bass_program)):
             if program is not None and not 0 <= program <= 127:
