@@ -13,9 +13,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from engine.jazz import DEFAULT_CHORD_PROGRAM, DEFAULT_MELODY_PROGRAM
+from engine.jazz import DEFAULT_MELODY_PROGRAM
+from engine.jazz.band import STYLES
 from engine.jazz.synth import SAMPLE_RATE, TAIL_SECONDS
 from gui import messages
+from gui.jazz.band_panel import STYLE_DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_TIMEOUT = 120_000  # ms; training a tiny model takes seconds, loading TensorFlow the first time too
@@ -52,15 +54,22 @@ def _generate(tab, qtbot):
     _idle(tab, qtbot)
 
 
-def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: int, measures: int):
-    """What a DAW would see, read with mido: type 1, tempo, meter, two named tracks, every note closed."""
+def _choose(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def _check_midi(path: Path, tempo: float, expected: dict[str, int], measures: int):
+    """What a DAW would see, read with mido: type 1, tempo, meter, named tracks with their programs, notes closed.
+
+    ``expected``: track name -> General MIDI program (drums: on channel 10, whatever their program).
+    """
     mid = mido.MidiFile(path)
     assert mid.type == 1
     metas = [m for t in mid.tracks for m in t if m.is_meta]
     assert mido.tempo2bpm(next(m for m in metas if m.type == "set_tempo").tempo) == pytest.approx(tempo, abs=0.01)
     assert any(m.type == "time_signature" for m in metas) and any(m.type == "key_signature" for m in metas)
     names = [t.name for t in mid.tracks]
-    assert "Melody" in names and "Chords" in names
+    assert set(expected) <= set(names)
     programs = {}
     for track in mid.tracks:
         assert track[-1].type == "end_of_track"
@@ -74,7 +83,9 @@ def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: in
             elif msg.type in ("note_off", "note_on"):
                 sounding[(msg.channel, msg.note)] -= 1
         assert all(v == 0 for v in sounding.values()), f"unclosed notes in {track.name}"
-    assert programs == {"Melody": melody_program, "Chords": chord_program}
+    drums = {t.name for t in mid.tracks if any(m.type == "note_on" and m.channel == 9 for m in t)}
+    assert drums <= {"Drums"}
+    assert {k: v for k, v in programs.items() if k != "Drums"} == {k: v for k, v in expected.items() if k != "Drums"}
     now, last_note = 0, 0
     for msg in mido.merge_tracks(mid.tracks):
         now += msg.time
@@ -135,8 +146,9 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     # Export through the button and the (stubbed) file dialog, with the chosen tempo and instruments.
     tab.sound.source_tempo_check.setChecked(False)
     tab.sound.tempo_spin.setValue(100)
-    tab.sound.melody_program.setCurrentIndex(11)  # vibraphone
-    tab.sound.chord_program.setCurrentIndex(0)
+    _choose(tab.band.style_combo, "none")  # the melody over block chords, as a plain two-track file
+    _choose(tab.band.melody_program, 11)  # vibraphone
+    _choose(tab.band.chord_program, 0)
     target = tmp_path / "solo.mid"
     asked = {}
 
@@ -149,20 +161,20 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     qtbot.waitUntil(target.exists, timeout=20_000)
     _idle(tab, qtbot)
     assert Path(asked["default"]).name == "studio_blues-improv1-seed1.mid"
-    _check_midi(target, 100, 11, 0, 4)
+    _check_midi(target, 100, {"Melody": 11, "Chords": 0}, 4)
 
     # A second export to the same file asks first; "No" leaves it alone.
     before = target.read_bytes()
     questions = []
     monkeypatch.setattr(messages, "ask", lambda *a, **k: questions.append(a) or False)
-    tab.sound.melody_program.setCurrentIndex(26)
+    _choose(tab.band.melody_program, 26)
     tab.variations.views[0].export_button.click()
     _idle(tab, qtbot)
     assert len(questions) == 1 and target.read_bytes() == before
     monkeypatch.setattr(messages, "ask", lambda *a, **k: True)
     tab.variations.views[0].export_button.click()
     _idle(tab, qtbot)
-    _check_midi(target, 100, 26, 0, 4)
+    _check_midi(target, 100, {"Melody": 26, "Chords": 0}, 4)
 
     # Dragging a variation out hands over a real MIDI file.
     handle = tab.variations.views[1].drag_handle
@@ -170,7 +182,7 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     urls = handle.mime_data().urls()
     dragged = Path(urls[0].toLocalFile())
     assert urls[0].isLocalFile() and dragged.suffix == ".mid"
-    _check_midi(dragged, 100, 26, 0, 4)
+    _check_midi(dragged, 100, {"Melody": 26, "Chords": 0}, 4)
 
     # The audio preview: a WAV as long as the measures at the chosen tempo, plus the release tail.
     tab.variations.views[0].play_button.click()
@@ -196,6 +208,47 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     with wave.open(str(wav), "rb") as w:
         assert w.getnframes() == round(expected * SAMPLE_RATE)
 
+    # The band: four named tracks, drums on channel 10; the preview plays what is exported,
+    # less the muted tracks -- or only the soloed ones.
+    _choose(tab.band.style_combo, "swing")
+    band_file = tmp_path / "band.mid"
+    assert tab.exports.export_variation(0, str(band_file))
+    qtbot.waitUntil(band_file.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    swing = STYLES["swing"]
+    _check_midi(band_file, 100, {"Melody": 26, "Bass": swing.bass_program, "Comping": swing.comp_program,
+                                 "Drums": 0}, 4)
+
+    def channels() -> set[int]:
+        return {n.channel for n in tab.playback.notes_for(0)[0]}
+
+    assert channels() == {0, 1, 2, 9}
+    tab.band.mute["drums"].setChecked(True)
+    assert channels() == {0, 1, 2}
+    tab.band.solo["bass"].setChecked(True)
+    assert channels() == {2}
+    tab.band.solo["bass"].setChecked(False)
+    tab.band.mute["drums"].setChecked(False)
+    tab.band.include["comping"].setChecked(False)  # left out of the file, and of the preview
+    assert channels() == {0, 2, 9}
+    trio = tmp_path / "trio.mid"
+    assert tab.exports.export_variation(0, str(trio))
+    qtbot.waitUntil(trio.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    assert [t.name for t in mido.MidiFile(trio).tracks if t.name] == ["Melody", "Bass", "Drums"]
+    tab.band.include["comping"].setChecked(True)
+
+    # Export lead sheet: MusicXML with the melody and the chord symbols, as notation programs read it.
+    sheet = tmp_path / "take.musicxml"
+    assert tab.exports.export_lead_sheet(0, str(sheet))
+    qtbot.waitUntil(sheet.exists, timeout=30_000)
+    _idle(tab, qtbot)
+    from music21 import converter, harmony
+
+    score = converter.parse(str(sheet))
+    symbols = [c.figure for c in score.recurse().getElementsByClass(harmony.ChordSymbol)]
+    assert symbols and len(score.recurse().notes) > len(symbols)
+
 
 @pytest.mark.tf
 @pytest.mark.shared_data
@@ -214,7 +267,10 @@ def test_metheny_through_the_window(main_window, tab, qtbot, shared_data, tmp_pa
     tab.exports.export_variation(1, str(tmp_path / "metheny-take.mid"))
     qtbot.waitUntil((tmp_path / "metheny-take.mid").exists, timeout=20_000)
     _idle(tab, qtbot)
-    _check_midi(tmp_path / "metheny-take.mid", tab.sound.tempo_spin.value(), DEFAULT_MELODY_PROGRAM, DEFAULT_CHORD_PROGRAM, 4)
+    swing = STYLES["swing"]  # the default: a rhythm section under the solo, four named tracks
+    _check_midi(tmp_path / "metheny-take.mid", tab.sound.tempo_spin.value(),
+                {"Melody": DEFAULT_MELODY_PROGRAM, "Bass": swing.bass_program, "Comping": swing.comp_program,
+                 "Drums": 0}, 4)
 
 
 def test_choosing_another_melody_and_refusing_drums(tab, qtbot):
@@ -359,8 +415,8 @@ def test_playing_the_source_to_a_midi_port_and_stopping(tab, qtbot, monkeypatch)
 
 def test_choices_are_remembered(main_window, tab, qtbot):
     tab.improvise.temperature_spin.setValue(1.15)
-    tab.sound.melody_program.setCurrentIndex(11)
-    tab.sound.chord_program.setCurrentIndex(5)
+    _choose(tab.band.melody_program, 11)
+    _choose(tab.band.chord_program, 5)
     tab.sound.source_tempo_check.setChecked(False)
     tab.sound.tempo_spin.setValue(96)
     tab.improvise.chords_typed_radio.setChecked(True)
@@ -373,7 +429,7 @@ def test_choices_are_remembered(main_window, tab, qtbot):
     assert not again._built  # nothing is built before the tab is first shown
     again.ensure_built()
     assert again.improvise.temperature_spin.value() == pytest.approx(1.15)
-    assert again.sound.melody_program.currentData() == 11 and again.sound.chord_program.currentData() == 5
+    assert again.band.melody_program.currentData() == 11 and again.band.chord_program.currentData() == 5
     assert again.sound.tempo_spin.value() == 96 and not again.sound.source_tempo_check.isChecked()
     assert again.improvise.chords_typed_radio.isChecked() and again.improvise.chords_edit.text() == "Am7 D7 | Gmaj7"
     assert again.training.epochs_spin.value() == 3
@@ -381,8 +437,8 @@ def test_choices_are_remembered(main_window, tab, qtbot):
     tab.improvise.temperature_spin.setValue(0.7)
     tab.sound.source_tempo_check.setChecked(True)
     tab.improvise.chords_source_radio.setChecked(True)
-    tab.sound.melody_program.setCurrentIndex(26)
-    tab.sound.chord_program.setCurrentIndex(DEFAULT_CHORD_PROGRAM)
+    _choose(tab.band.melody_program, DEFAULT_MELODY_PROGRAM)
+    _choose(tab.band.chord_program, STYLE_DEFAULT)
     tab.save_state()
 
 

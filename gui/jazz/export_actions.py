@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from gui.jazz.jobs import export_job, midi_files_job
+from gui.jazz.jobs import export_job, lead_sheet_job, midi_files_job
 from gui.jazz.playback import Playback
 from gui.jazz.session import JazzSession
 from gui.jazz.sound_panel import SoundPanel
@@ -45,8 +45,7 @@ class ExportActions(QObject):
         self._debounce.timeout.connect(self.prepare_files)
         session.variations_changed.connect(self._on_variations)
         sound.tempo_spin.valueChanged.connect(self._debounce.start)
-        sound.melody_program.currentIndexChanged.connect(self._debounce.start)
-        sound.chord_program.currentIndexChanged.connect(self._debounce.start)
+        sound.band.changed.connect(self._debounce.start)
 
     # -- names ----------------------------------------------------------------------------
     def default_export_name(self, index: int, suffix: str = ".mid") -> str:
@@ -56,7 +55,7 @@ class ExportActions(QObject):
 
     # -- files for dragging -------------------------------------------------------------------
     def _key(self) -> tuple:
-        return self.generation, tuple(sorted(self.sound.export_options().items()))
+        return self.generation, tuple(sorted((k, str(v)) for k, v in self.sound.export_options().items()))
 
     def _on_variations(self) -> None:
         self.generation += 1
@@ -117,3 +116,23 @@ class ExportActions(QObject):
                                               options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.playback.save_wav(index, path)
+
+    def lead_sheet_dialog(self, index: int) -> None:
+        default = str(Path(last_folder(EXPORT_KEY)) / self.default_export_name(index, ".musicxml"))
+        path, _ = QFileDialog.getSaveFileName(self.session.widget, "Export lead sheet", default,
+                                              "MusicXML lead sheets (*.musicxml *.mxl)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.export_lead_sheet(index, path)
+
+    def export_lead_sheet(self, index: int, path: str, confirm: bool = True) -> bool:
+        """Write variation ``index`` as a MusicXML lead sheet (melody and chord symbols; .mxl compressed)."""
+        session, target = self.session, Path(path)
+        if target.suffix.lower() not in (".musicxml", ".mxl", ".xml"):
+            target = target.with_suffix(".musicxml")
+        if confirm and target.exists() and not session.ask_replace(target):
+            return False
+        remember_folder(EXPORT_KEY, str(target))
+        improv = session.variations[index]
+        return session.run_task("Export lead sheet", lambda: lead_sheet_job(improv, target),
+                                lambda p: session.report(f"Exported the lead sheet {Path(p).name}."))

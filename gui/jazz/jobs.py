@@ -14,11 +14,11 @@ from pathlib import Path
 from engine.jobs import Job, Progress
 
 __all__ = ["pieces_job", "generate_job", "save_model_job", "load_model_job", "export_job", "midi_files_job",
-           "wav_job"]
+           "wav_job", "lead_sheet_job"]
 
 
 def pieces_job(sources: Sequence, melodies: Sequence[int | None]) -> Job:
-    """Read the MIDI files among ``sources`` (paths; Songs are kept as they are) and build one corpus.
+    """Read the files among ``sources`` (MIDI or lead sheets; Songs are kept as they are) and build one corpus.
 
     ``melodies`` holds a part index per source, or None for the engine's own pick.
     Returns ``dict(songs, autos, melodies, corpus, error, swing)``: ``melodies`` as
@@ -27,15 +27,14 @@ def pieces_job(sources: Sequence, melodies: Sequence[int | None]) -> Job:
     melody too short, no melody found) leaves ``corpus`` None and says why in
     ``error``, so the user can still see the parts and pick another.
     """
-    from engine.jazz import JazzError, pick_melody, read_song
-    from engine.jazz.several import corpus_of
-    from engine.jazz.swing import swing_of
+    from engine.jazz import JazzError, build_corpus, pick_melody, read_song
+    from engine.jazz.leadsheet import is_lead_sheet, read_lead_sheet
 
     songs = []
     for k, source in enumerate(sources):
         if isinstance(source, (str, Path)):
             yield Progress(k, len(sources) + 1, f"Reading {Path(source).name}…")
-            source = read_song(source)
+            source = read_lead_sheet(source).song if is_lead_sheet(source) else read_song(source)
         songs.append(source)
     autos = []
     for song in songs:
@@ -46,14 +45,13 @@ def pieces_job(sources: Sequence, melodies: Sequence[int | None]) -> Job:
     chosen = [m if m is not None else a for m, a in zip(melodies, autos, strict=True)]
     yield Progress(len(sources), len(sources) + 1, "Naming the chords and writing the melodies as tokens…")
     try:
-        corpus, error = corpus_of(songs, list(melodies)), ""
+        corpus, error = build_corpus(songs, list(melodies)), ""
     except JazzError as exc:
         corpus, error = None, str(exc)
-    if corpus is not None and len(songs) == 1:
-        chosen[0] = corpus.melody_index
-    lines = [song.parts[m].notes for song, m in zip(songs, chosen, strict=True) if m is not None]
+    if corpus is not None:
+        chosen = [piece.melody_index for piece in corpus.pieces]
     return {"songs": songs, "autos": autos, "melodies": chosen, "corpus": corpus, "error": error,
-            "swing": swing_of(lines) if lines else None}
+            "swing": corpus.swing if corpus is not None else None}
 
 
 def generate_job(model, options: dict) -> Job:
@@ -97,7 +95,16 @@ def midi_files_job(improvs: Sequence, paths: Sequence[Path], options: dict) -> J
 
 
 def wav_job(notes: list, path: str | Path, seconds: float) -> Job:
-    """Render synthesizer notes (seconds) to a WAV file; returns ``(path, engine name, seconds)``."""
-    from engine.jazz.synth import render_to_wav
+    """Render notes (seconds) to a WAV file -- sampled sound through FluidSynth when it is here, else the
+    built-in synthesizer; returns ``(path, engine name, seconds)``."""
+    from engine.jazz.render import render_to_wav
 
     return (yield from render_to_wav(notes, Path(path), seconds))
+
+
+def lead_sheet_job(improv, path: str | Path) -> Job:
+    """Write one improvisation as a MusicXML lead sheet (melody and chord symbols) at ``path``."""
+    from engine.jazz.leadsheet import write_lead_sheet
+
+    yield Progress(0, 1, f"Writing {Path(path).name}…")
+    return write_lead_sheet(improv, path)

@@ -1,4 +1,4 @@
-"""The Piece box: the files to learn from, each with its melody part.
+"""The Piece box: the files to learn from (MIDI files or MusicXML/ABC lead sheets), each with its melody part.
 
 Open MIDI… starts over with one file; Add… learns from more files at once
 (several solos: more to generalise from, less to copy); Remove drops the
@@ -31,7 +31,8 @@ from gui.settings import last_folder, remember_folder
 
 __all__ = ["PiecePanel", "MIDI_FILTER", "OPEN_KEY"]
 
-MIDI_FILTER = "MIDI files (*.mid *.midi *.MID *.MIDI);;All files (*)"
+MIDI_FILTER = ("MIDI files and lead sheets (*.mid *.midi *.MID *.MIDI *.musicxml *.mxl *.xml *.abc);;"
+               "MIDI files (*.mid *.midi *.MID *.MIDI);;Lead sheets (*.musicxml *.mxl *.xml *.abc);;All files (*)")
 OPEN_KEY = "jazz"
 NO_PIECE = "No piece open"
 ROWS_SHOWN = 3  # the list's height in rows; more files scroll

@@ -2,15 +2,19 @@
 
 A *target* is ``"source"`` or a variation's index. The source plays from the bar
 on screen, at most :data:`SOURCE_PREVIEW_BARS` bars (a long piece would take
-long to render). Notes are converted to seconds at the Listen box's tempo with
-:mod:`engine.jazz.timing`; rendering and port output run on :attr:`worker`, and
-the playhead of the target's piano roll follows the sound.
+long to render), its melody over its other parts. A variation plays what is
+exported -- the engine's arrangement of it (:func:`engine.jazz.export.arrangement_for`)
+with the Band box's style, tracks and instruments -- less the tracks muted (or
+not soloed) there. Notes are converted to seconds at the Listen box's tempo;
+arranging, rendering and port output run on :attr:`worker`, and the playhead
+of the target's piano roll follows the sound.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,30 +68,29 @@ class Playback(QObject):
                             SOURCE_PREVIEW_BARS)
 
     def notes_for(self, target) -> tuple[list, float]:
-        """Synthesizer notes (in seconds) for ``target``, and the length played in seconds."""
+        """Notes to sound (in seconds) for ``target``, and the length played in seconds.
+
+        Cheap for the source; for a variation it arranges the band (run it in a job).
+        """
         from engine.jazz.synth import Note as SynthNote
         from engine.jazz.timing import excerpt, seconds_per_beat
 
         session = self.session
         spb = seconds_per_beat(self.sound.tempo())
+        if target != "source":
+            return _arranged(session.variations[target], self.sound.export_options(), self.sound.band.heard(), spb)
         melody_program, chord_program = self.sound.programs()
-        offset = 0.0
-        if target == "source":
-            song, melody = session.song, session.melody_index()
-            offset, end = self.source_excerpt()
-            mel = list(song.parts[melody].notes) if melody is not None else []
-            acc = [n for p in song.parts if not p.is_drums and p.index != melody for n in p.notes]
-            mel, acc = excerpt(mel, offset, end), excerpt(acc, offset, end)
-            length = end - offset
-        else:
-            improv = session.variations[target]
-            mel, acc, length = list(improv.melody), improv.chord_notes(), improv.length
+        song, melody = session.song, session.melody_index()
+        offset, end = self.source_excerpt()
+        mel = list(song.parts[melody].notes) if melody is not None else []
+        acc = [n for p in song.parts if not p.is_drums and p.index != melody for n in p.notes]
+        mel, acc = excerpt(mel, offset, end), excerpt(acc, offset, end)
         self.offset = offset
         notes = [SynthNote(n.pitch, n.start * spb, n.duration * spb, n.velocity, melody_program, 0.25, 0)
                  for n in mel]
         notes += [SynthNote(n.pitch, n.start * spb, n.duration * spb, n.velocity, chord_program, -0.25, 1)
                   for n in acc]
-        return notes, length * spb
+        return notes, (end - offset) * spb
 
     def preview_path(self, target) -> Path:
         name = "source" if target == "source" else f"variation{target + 1}"
@@ -100,21 +103,43 @@ class Playback(QObject):
         self.stop()
         if same or (target == "source" and self.session.song is None):
             return
-        notes, seconds = self.notes_for(target)
+        self.offset = 0.0
+        notes_for = self._notes_in_job(target)
         self._show_message("")
         port = self.sound.chosen_port()
         if port is not None:
             from engine.midi_ports import play_to_port
 
-            self.worker.start(lambda: play_to_port(port, notes))
+            def to_port():
+                notes, _seconds = notes_for()
+                return (yield from play_to_port(port, notes))
+
+            self.worker.start(to_port)
             self._set_playing(("port", target))
             self.session.report(f"Playing to {port}…")
             return
         path = self.preview_path(target)
         self.player.release()
-        self.worker.start(lambda: wav_job(notes, path, seconds))
+
+        def render():
+            notes, seconds = notes_for()
+            return (yield from wav_job(notes, path, seconds))
+
+        self.worker.start(render)
         self._set_playing(("render", target))
         self.session.report("Rendering the audio preview…")
+
+    def _notes_in_job(self, target):
+        """What :meth:`notes_for` needs from the widgets, read now; the notes themselves made in the job."""
+        if target == "source":
+            made = self.notes_for("source")
+            return lambda: made
+        from engine.jazz.timing import seconds_per_beat
+
+        improv = self.session.variations[target]
+        options, heard = self.sound.export_options(), self.sound.band.heard()
+        spb = seconds_per_beat(self.sound.tempo())
+        return lambda: _arranged(improv, options, heard, spb)
 
     def stop(self) -> None:
         """Stop the preview and any MIDI port output (all notes off)."""
@@ -131,9 +156,10 @@ class Playback(QObject):
         if confirm and where.exists() and not session.ask_replace(where):
             return False
         remember_folder("jazz-export", str(where))
-        notes, seconds = self.notes_for(target)
+        notes_for = self._notes_in_job(target)
 
         def make_job():
+            notes, seconds = notes_for()
             result = yield from wav_job(notes, where, seconds)
             return result[0]
 
@@ -191,3 +217,14 @@ class Playback(QObject):
                 roll.set_playhead(None)
         self.sound.stop_button.setEnabled(playing is not None)
         self.playing_changed.emit(playing[1] if playing is not None else None)
+
+
+def _arranged(improv, options: dict, heard: set[str], seconds_per_beat: float) -> tuple[list, float]:
+    """The exported arrangement of ``improv`` as notes in seconds, only the ``heard`` tracks; and its length."""
+    from engine.jazz import ExportOptions
+    from engine.jazz.export import arrangement_for
+    from engine.jazz.render import arrangement_notes
+
+    arrangement = arrangement_for(improv, ExportOptions(**options))
+    kept = replace(arrangement, tracks=tuple(t for t in arrangement.tracks if t.role in heard))
+    return arrangement_notes(kept), arrangement.length * seconds_per_beat

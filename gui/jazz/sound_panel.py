@@ -1,8 +1,9 @@
-"""The Listen box: tempo and instruments of what is played and exported, and where it sounds.
+"""The Listen box: the tempo of what is played and exported, and where it sounds.
 
-Tempo follows the source unless unticked. Instruments are General MIDI
-programs, numbered from 0 as on the command line, with the engine's defaults.
-Output is the audio preview in the app (rendered to a WAV) or a MIDI port; when
+Tempo follows the source unless unticked; the band and its instruments are the
+Band box's (:mod:`gui.jazz.band_panel`), which this box combines into the
+export options. Output is the audio preview in the app (rendered to a WAV,
+sampled through FluidSynth when it is installed) or a MIDI port; when
 no port exists the port row is disabled and says why. One message line says
 what went wrong with sound -- only advice this machine can follow.
 """
@@ -21,8 +22,9 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
+from gui.jazz.band_panel import BandPanel
 from gui.jazz.session import JazzSession
-from gui.jazz.widgets import program_combo, spin, warning
+from gui.jazz.widgets import spin, warning
 from gui.settings import app_settings, bind
 
 __all__ = ["SoundPanel"]
@@ -31,13 +33,11 @@ PORT_KEY = "jazz/midi_port"
 
 
 class SoundPanel(QGroupBox):
-    """Tempo, melody and chord instruments, audio or MIDI port, Stop."""
+    """Tempo, audio or MIDI port, Stop."""
 
-    def __init__(self, session: JazzSession):
-        from engine.jazz import DEFAULT_CHORD_PROGRAM, DEFAULT_MELODY_PROGRAM
-
+    def __init__(self, session: JazzSession, band: BandPanel):
         super().__init__("Listen")
-        self.session = session
+        self.session, self.band = session, band
         self.port_listing = None  # engine.midi_ports.PortListing, once looked for
         self.wanted_port = app_settings().value(PORT_KEY, "", type=str)
 
@@ -50,10 +50,6 @@ class SoundPanel(QGroupBox):
         tempo_row = QHBoxLayout()
         tempo_row.addWidget(self.tempo_spin, 1)
         tempo_row.addWidget(self.source_tempo_check)
-        self.melody_program = bind(program_combo(DEFAULT_MELODY_PROGRAM, "Instrument of the melody"),
-                                   "jazz/melody_program")
-        self.chord_program = bind(program_combo(DEFAULT_CHORD_PROGRAM, "Instrument of the chords"),
-                                  "jazz/chord_program")
 
         self.audio_radio = QRadioButton("Audio preview in the app")
         self.port_radio = QRadioButton("MIDI port:")
@@ -87,8 +83,6 @@ class SoundPanel(QGroupBox):
         form.setContentsMargins(8, 4, 8, 6)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Tempo", tempo_row)
-        form.addRow("Melody", self.melody_program)
-        form.addRow("Chords", self.chord_program)
         form.addRow(audio_row)
         form.addRow(port_row)
         form.addRow(self.port_reason)
@@ -101,12 +95,14 @@ class SoundPanel(QGroupBox):
         return float(self.tempo_spin.value())
 
     def programs(self) -> tuple[int, int]:
-        return int(self.melody_program.currentData()), int(self.chord_program.currentData())
+        """Melody and chord programs for playing the source (the chords on piano unless chosen)."""
+        options = self.band.options()
+        chords = options["chord_program"]
+        return options["melody_program"], 0 if chords is None else chords
 
     def export_options(self) -> dict:
-        """The keyword arguments of :class:`engine.jazz.ExportOptions` chosen here."""
-        melody, chords = self.programs()
-        return {"tempo": self.tempo(), "melody_program": melody, "chord_program": chords}
+        """The keyword arguments of :class:`engine.jazz.ExportOptions`: this box's tempo and the Band box's."""
+        return {"tempo": self.tempo(), **self.band.options()}
 
     def follow_source_tempo(self) -> None:
         """With "source" ticked, the tempo is the open piece's (or the loaded model's)."""
@@ -153,17 +149,18 @@ class SoundPanel(QGroupBox):
         return None
 
     def describe_synth(self) -> None:
-        from engine.jazz.synth import find_fluidsynth
+        from engine.jazz.render import sampled_sound
 
-        found = find_fluidsynth()
+        found = sampled_sound()
         if found:
             self.audio_radio.setText("Audio preview (FluidSynth)")
-            self.audio_radio.setToolTip(f"Rendered by FluidSynth with {found[1]}, played in the app")
+            self.audio_radio.setToolTip(f"Sampled sound: FluidSynth with {found[1].name}, played in the app")
         else:
             self.audio_radio.setText("Audio preview (built-in synth)")
             self.audio_radio.setToolTip(
                 "Rendered by the studio's own synthesizer and played in the app.\n"
-                "With FluidSynth and a General MIDI soundfont installed, those are used instead."
+                "With FluidSynth and a General MIDI SoundFont installed, those are used instead.\n"
+                "The built-in synthesizer plays no drums."
             )
 
     def show_audio_message(self, message: str) -> None:

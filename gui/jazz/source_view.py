@@ -48,7 +48,8 @@ class SourceView(QWidget):
         labels, classes = [], None
         if session.corpus is not None and melody is not None:
             measures = _measures_of_piece(session.corpus, session.current)
-            labels = chord_labels([m.chord for m in measures], meter, starts=[m.start for m in measures])
+            labels = chord_labels([m.chords or (m.chord,) for m in measures], meter,
+                                  starts=[m.start for m in measures])
             classes = classify(song.parts[melody].notes, chord_of_measures(measures))
         self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels, classes=classes)
         if mel:  # open where the tune begins, not on an intro without melody
@@ -70,9 +71,4 @@ class SourceView(QWidget):
 
 def _measures_of_piece(corpus, k: int) -> tuple:
     """The corpus measures that belong to piece ``k`` (a corpus of several files lays them end to end)."""
-    pieces = getattr(corpus, "pieces", ()) or ()
-    if len(pieces) < 2:
-        return corpus.measures
-    counts = [p["measures"] if isinstance(p, dict) else p.measures for p in pieces]
-    first = sum(counts[:k])
-    return corpus.measures[first:first + counts[k]]
+    return tuple(m for m in corpus.measures if getattr(m, "piece", 0) == k)

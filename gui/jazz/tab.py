@@ -1,8 +1,8 @@
 """The Jazz tab: an LSTM learns a solo from a MIDI file and improvises over its chords.
 
-Left, the controls in the order a musician works -- the piece, training,
-improvising, listening (:mod:`piece_panel`, :mod:`training_panel`,
-:mod:`improvise_panel`, :mod:`sound_panel`). Right, what there is to see: the
+Left, the controls in the order a musician works -- the pieces, training,
+improvising, the band, listening (:mod:`piece_panel`, :mod:`training_panel`,
+:mod:`improvise_panel`, :mod:`band_panel`, :mod:`sound_panel`). Right, what there is to see: the
 parts of the file (:mod:`parts_view`), the training curves (:mod:`curves`), and
 piano rolls of the source (:mod:`source_view`) and of every variation
 (:mod:`variations`), each to play (:mod:`playback`), export or drag out
@@ -45,7 +45,7 @@ class JazzTab(QWidget):
         self.session = JazzSession(self)
         self.session.status.connect(self.status)
         # The panels, built on first show (see ensure_built).
-        self.piece = self.parts = self.training = self.improvise = self.sound = None
+        self.piece = self.parts = self.training = self.improvise = self.band = self.sound = None
         self.source = self.variations = self.playback = self.exports = None
         self.views: QTabWidget | None = None
         self.splitter: ControlsSplitter | None = None
@@ -59,6 +59,7 @@ class JazzTab(QWidget):
         if self._built:
             return
         self._built = True
+        from gui.jazz.band_panel import BandPanel
         from gui.jazz.export_actions import ExportActions
         from gui.jazz.improvise_panel import ImprovisePanel
         from gui.jazz.parts_view import PartsView
@@ -71,7 +72,8 @@ class JazzTab(QWidget):
 
         session = self.session
         self.piece, self.training = PiecePanel(session), TrainingPanel(session)
-        self.improvise, self.sound = ImprovisePanel(session), SoundPanel(session)
+        self.improvise, self.band = ImprovisePanel(session), BandPanel()
+        self.sound = SoundPanel(session, self.band)
         self.parts, self.source, self.variations = PartsView(session), SourceView(session), VariationsPage()
         self.playback = Playback(session, self.sound, self.source.first_beat, self._roll_for)
         self.exports = ExportActions(session, self.sound, self.playback)
@@ -101,7 +103,7 @@ class JazzTab(QWidget):
         right.setStretchFactor(1, 5)
         right.setSizes([230, 520])
         right.setChildrenCollapsible(False)
-        groups = [self.piece, self.training, self.improvise, self.sound]
+        groups = [self.piece, self.training, self.improvise, self.band, self.sound]
         self.splitter = ControlsSplitter(groups, right, CONTROLS_WIDTH, CONTROLS_PREFERRED, RESULTS_ROOMY_WIDTH)
         self._layout.addWidget(self.splitter)
         self.update_enabled()
@@ -143,6 +145,7 @@ class JazzTab(QWidget):
             view.play_clicked.connect(self.playback.toggle)
             view.export_clicked.connect(self.exports.export_dialog)
             view.wav_clicked.connect(self.exports.save_wav_dialog)
+            view.lead_sheet_clicked.connect(self.exports.lead_sheet_dialog)
             view.drag_handle.dragged.connect(lambda p: self.session.report(f"Dragging {Path(p).name}"))
             view.drag_handle.not_ready.connect(
                 lambda: self.session.report("The MIDI file is being written — drag again in a moment."))
@@ -170,5 +173,5 @@ class JazzTab(QWidget):
         self.training.update_enabled()
         self.improvise.update_enabled()
         for view in self.variations.views:
-            view.export_button.setEnabled(not busy)
-            view.wav_button.setEnabled(not busy)
+            for button in (view.export_button, view.wav_button, view.lead_sheet_button):
+                button.setEnabled(not busy)

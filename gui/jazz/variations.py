@@ -109,11 +109,12 @@ class DragHandle(QLabel):
 
 
 class VariationView(QFrame):
-    """A variation's title, Play/Stop, Export MIDI…, Save WAV…, drag handle and piano roll."""
+    """A variation's title, Play/Stop, MIDI…, WAV…, Lead sheet…, drag handle and piano roll."""
 
     play_clicked = Signal(int)
     export_clicked = Signal(int)
     wav_clicked = Signal(int)
+    lead_sheet_clicked = Signal(int)
 
     def __init__(self, index: int, title: str, details: str, file_for: Callable[[], Path | None],
                  parent: QWidget | None = None):
@@ -126,17 +127,23 @@ class VariationView(QFrame):
         self.details.setStyleSheet("color: #555;")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Listen to this variation (Stop ends it)")
-        self.export_button = QPushButton("Export MIDI…")
-        self.wav_button = QPushButton("Save WAV…")
+        self.export_button = QPushButton("MIDI…")
+        self.export_button.setToolTip("Export this variation as a MIDI file: the tracks ticked in the Band box")
+        self.wav_button = QPushButton("WAV…")
+        self.wav_button.setToolTip("Save what the preview plays as a WAV file")
+        self.lead_sheet_button = QPushButton("Lead sheet…")
+        self.lead_sheet_button.setToolTip("Export lead sheet: the melody and chord symbols as MusicXML, "
+                                          "for MuseScore and other notation programs")
         self.drag_handle = DragHandle(file_for)
         self.play_button.clicked.connect(lambda: self.play_clicked.emit(self.index))
         self.export_button.clicked.connect(lambda: self.export_clicked.emit(self.index))
         self.wav_button.clicked.connect(lambda: self.wav_clicked.emit(self.index))
+        self.lead_sheet_button.clicked.connect(lambda: self.lead_sheet_clicked.emit(self.index))
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 6, 0)
         header.addWidget(self.title)
         header.addWidget(self.details, 1)
-        for w in (self.play_button, self.export_button, self.wav_button, self.drag_handle):
+        for w in (self.play_button, self.export_button, self.wav_button, self.lead_sheet_button, self.drag_handle):
             header.addWidget(w)
         self.roll = PianoRoll()
         self.roll.setMinimumHeight(190)
