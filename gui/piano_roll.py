@@ -20,7 +20,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollBar,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.jazz.tones import CLASS_NAMES
 from gui.plotting import PALETTE
@@ -123,6 +132,8 @@ class PianoRoll(QWidget):
         self.chord_strip = ChordStrip(self)
         self.class_key = QLabel(" ".join(
             f"<span style='color:{CLASS_COLOURS[c]}'>■</span>&nbsp;{name}" for c, name in CLASS_NAMES.items()))
+        self.class_key.setMinimumWidth(0)  # in a narrow roll the key is cut, never the roll widened
+        self.class_key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.class_key.setStyleSheet("color: #444; font-size: 8pt;")
         self.class_key.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.class_key.setToolTip("Melody notes by what they are over the chord sounding when they start;\n"

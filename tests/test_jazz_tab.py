@@ -157,7 +157,7 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
         return str(target), filters
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_save)
-    tab.variations.views[0].export_button.click()
+    tab.variations.views[0].export_action.trigger()
     qtbot.waitUntil(target.exists, timeout=20_000)
     _idle(tab, qtbot)
     assert Path(asked["default"]).name == "studio_blues-improv1-seed1.mid"
@@ -168,11 +168,11 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     questions = []
     monkeypatch.setattr(messages, "ask", lambda *a, **k: questions.append(a) or False)
     _choose(tab.band.melody_program, 26)
-    tab.variations.views[0].export_button.click()
+    tab.variations.views[0].export_action.trigger()
     _idle(tab, qtbot)
     assert len(questions) == 1 and target.read_bytes() == before
     monkeypatch.setattr(messages, "ask", lambda *a, **k: True)
-    tab.variations.views[0].export_button.click()
+    tab.variations.views[0].export_action.trigger()
     _idle(tab, qtbot)
     _check_midi(target, 100, {"Melody": 26, "Chords": 0}, 4)
 
@@ -202,7 +202,7 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
 
     wav = tmp_path / "take.wav"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(wav), ""))
-    tab.variations.views[1].wav_button.click()
+    tab.variations.views[1].wav_action.trigger()
     qtbot.waitUntil(wav.exists, timeout=20_000)
     _idle(tab, qtbot)
     with wave.open(str(wav), "rb") as w:
@@ -474,3 +474,21 @@ def test_the_plot_hint_stays_whole_inside_the_plot(tab, qtbot):
         qtbot.wait(10)
         assert view.viewRange()[0][1] >= epochs
         assert hint_inside(), (epochs, tab.training.curves.hint.sceneBoundingRect(), view.sceneBoundingRect())
+
+
+def test_closing_the_window_while_tensorflow_loads_takes_under_a_second(main_window, tab, qtbot, monkeypatch):
+    """Importing TensorFlow cannot be interrupted: the window closes without waiting for it."""
+    import threading
+    import time
+
+    from engine.jazz import model as jazz_model
+
+    gate = threading.Event()
+    monkeypatch.setattr(jazz_model, "keras_module", lambda: gate.wait(5))  # an import that takes seconds
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: "Loading TensorFlow" in tab.training.panel.status_line.text(), timeout=5_000)
+    began = time.perf_counter()
+    main_window.close()
+    assert time.perf_counter() - began < 1.0
+    assert not tab.session.training()
+    gate.set()  # the left-over job then ends on its own

@@ -1,8 +1,8 @@
 """The Piece box: the files to learn from (MIDI files or MusicXML/ABC lead sheets), each with its melody part.
 
-Open MIDI… starts over with one file; Add… learns from more files at once
+Open… starts over with one file; Add… learns from more files at once
 (several solos: more to generalise from, less to copy); Remove drops the
-selected one. The list names each file with the part learnt as its melody;
+selected one; Bundled starts over with the studio's own tune. The list names each file with the part learnt as its melody;
 selecting a row shows that file's parts and piano roll. Reading files and
 building the corpus run as a task (:func:`gui.jazz.jobs.pieces_job`). A file
 asked for while another is still loading opens right after it; while training
@@ -39,7 +39,7 @@ ROWS_SHOWN = 3  # the list's height in rows; more files scroll
 
 
 class PiecePanel(QGroupBox):
-    """Summary, file list with melodies, Open MIDI… / Add… / Remove / Bundled tune."""
+    """Summary, file list with melodies, Open… / Add… / Remove / Bundled."""
 
     def __init__(self, session: JazzSession):
         super().__init__("Piece")
@@ -57,8 +57,8 @@ class PiecePanel(QGroupBox):
         self.files.setFixedHeight(self.files.fontMetrics().height() * ROWS_SHOWN + 12)
         self.files.currentRowChanged.connect(self._on_row)
         self.files.hide()
-        self.open_button = QPushButton("Open MIDI…")
-        self.open_button.setToolTip("Start over with one MIDI file (or drop one on the window)")
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Start over with one MIDI file or lead sheet (or drop one on the window)")
         self.open_button.clicked.connect(self.open_dialog)
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Learn from more MIDI files at once: more solos, less copying")
@@ -66,8 +66,8 @@ class PiecePanel(QGroupBox):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Stop learning from the selected file")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.bundled_button = QPushButton("Bundled tune")
-        self.bundled_button.setToolTip("The studio's own 48-bar blues and ii–V–I tune")
+        self.bundled_button = QPushButton("Bundled")
+        self.bundled_button.setToolTip("Start over with the studio's own tune: a 48-bar blues and ii–V–I")
         self.bundled_button.clicked.connect(self.open_bundled)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)

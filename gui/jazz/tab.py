@@ -173,5 +173,4 @@ class JazzTab(QWidget):
         self.training.update_enabled()
         self.improvise.update_enabled()
         for view in self.variations.views:
-            for button in (view.export_button, view.wav_button, view.lead_sheet_button):
-                button.setEnabled(not busy)
+            view.export_button.setEnabled(not busy)

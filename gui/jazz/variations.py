@@ -1,7 +1,7 @@
 """The improvised variations: one piano roll each, with Play, Export MIDI…, Save WAV… and a drag handle.
 
 Each variation's title says what makes it differ from the others -- its own
-seed -- so it can be made again. The drag handle hands a DAW (or the desktop) a
+seed -- so it can be made again. Export offers a MIDI file, WAV audio or a MusicXML lead sheet. The drag handle hands a DAW (or the desktop) a
 .mid file that was written beforehand on a worker (see
 :mod:`gui.jazz.export_actions`); while it is being written the handle says so.
 """
@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,7 +111,7 @@ class DragHandle(QLabel):
 
 
 class VariationView(QFrame):
-    """A variation's title, Play/Stop, MIDI…, WAV…, Lead sheet…, drag handle and piano roll."""
+    """A variation's title, Play/Stop, Export (MIDI, WAV, lead sheet), drag handle and piano roll."""
 
     play_clicked = Signal(int)
     export_clicked = Signal(int)
@@ -127,23 +129,30 @@ class VariationView(QFrame):
         self.details.setStyleSheet("color: #555;")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Listen to this variation (Stop ends it)")
-        self.export_button = QPushButton("MIDI…")
-        self.export_button.setToolTip("Export this variation as a MIDI file: the tracks ticked in the Band box")
-        self.wav_button = QPushButton("WAV…")
-        self.wav_button.setToolTip("Save what the preview plays as a WAV file")
-        self.lead_sheet_button = QPushButton("Lead sheet…")
-        self.lead_sheet_button.setToolTip("Export lead sheet: the melody and chord symbols as MusicXML, "
-                                          "for MuseScore and other notation programs")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export")
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        self.export_action = menu.addAction("MIDI file…")
+        self.export_action.setToolTip("The tracks ticked in the Band box, each named, for a DAW")
+        self.wav_action = menu.addAction("WAV audio…")
+        self.wav_action.setToolTip("What the preview plays, as a WAV file")
+        self.lead_sheet_action = menu.addAction("Export lead sheet (MusicXML)…")
+        self.lead_sheet_action.setToolTip("The melody and chord symbols, for MuseScore and other notation programs")
+        menu.setToolTipsVisible(True)
+        self.export_button.setMenu(menu)
+        self.export_button.setToolTip("Export this variation: MIDI, WAV or a lead sheet")
         self.drag_handle = DragHandle(file_for)
         self.play_button.clicked.connect(lambda: self.play_clicked.emit(self.index))
-        self.export_button.clicked.connect(lambda: self.export_clicked.emit(self.index))
-        self.wav_button.clicked.connect(lambda: self.wav_clicked.emit(self.index))
-        self.lead_sheet_button.clicked.connect(lambda: self.lead_sheet_clicked.emit(self.index))
+        self.export_action.triggered.connect(lambda: self.export_clicked.emit(self.index))
+        self.wav_action.triggered.connect(lambda: self.wav_clicked.emit(self.index))
+        self.lead_sheet_action.triggered.connect(lambda: self.lead_sheet_clicked.emit(self.index))
         header = QHBoxLayout()
         header.setContentsMargins(6, 4, 6, 0)
         header.addWidget(self.title)
         header.addWidget(self.details, 1)
-        for w in (self.play_button, self.export_button, self.wav_button, self.lead_sheet_button, self.drag_handle):
+        for w in (self.play_button, self.export_button, self.drag_handle):
             header.addWidget(w)
         self.roll = PianoRoll()
         self.roll.setMinimumHeight(190)
