@@ -21,12 +21,15 @@ Two ways to stop early, the same two as :mod:`engine.jobs`:
 ``shutdown(timeout_ms)`` cancels and waits at most that long. A job stuck in one
 long call (importing TensorFlow takes seconds and cannot be interrupted) is then
 left to end on its own: the window does not wait for it. When the application
-quits, it gives such jobs :data:`EXIT_BUDGET_S` in all, then ends the process
-without them -- so closing the window always takes well under a second.
+quits (``aboutToQuit``), it gives such jobs :data:`EXIT_BUDGET_S` in all, then
+ends the process without them -- so closing the window always takes well under
+a second. A process that ends without an event loop (a screenshot run) waits
+for them at exit instead: a thread destroyed while it runs would abort.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -109,6 +112,13 @@ def abandoned_jobs() -> int:
         if thread.isFinished():
             _abandoned.discard(thread)
     return len(_abandoned)
+
+
+def _wait_at_exit() -> None:
+    """At interpreter exit without an event loop: let left-over jobs end (each stops at its next step)."""
+    for thread in list(_abandoned):
+        thread.cancel_requested.set()
+        thread.wait(60_000)
 
 
 def _on_quit() -> None:
@@ -203,6 +213,8 @@ class JobWorker(QObject):
         ended = thread.wait(max(0, int(timeout_ms)))
         if not ended:
             log.info("a job is still busy in a long call; it will stop at its next step")
+            if not _abandoned:
+                atexit.register(_wait_at_exit)
             _abandoned.add(thread)
         self._release(thread)
         return ended
