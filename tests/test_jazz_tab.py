@@ -197,6 +197,8 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
 
     if not QMediaDevices.audioOutputs():  # this machine: say so, keep the WAV
         assert "No audio output device" in tab.sound.audio_message.text() and tab.sound.audio_message.isVisible()
+        # one message, and no advice this machine cannot follow (issue 13, item 1)
+        assert ("MIDI port" in tab.sound.audio_message.text()) == bool(tab.sound.port_listing.names)
         assert tab.variations.views[0].play_button.text() == "▶ Play"
     tab.playback.stop()
 

@@ -166,7 +166,7 @@ class SoundPanel(QGroupBox):
     def show_audio_message(self, message: str) -> None:
         """One line about sound: the problem, then only the way out this machine offers."""
         if message.startswith("No audio output device"):
-            ways = "Save WAV… keeps it as a file"
+            ways = "Export › WAV audio… keeps it as a file"
             if self.port_listing is not None and self.port_listing.names:
                 ways += ", or play it to a MIDI port"
             message = f"No audio output device: the preview cannot be heard here. {ways}."
