@@ -297,7 +297,7 @@ def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
     assert tab.session.song.name == "studio_blues.mid"  # the piece that was open stays open
     assert tab.piece.file_label.text() == "studio_blues.mid"
     tab.open_path(str(tmp_path / "missing.mid"))
-    qtbot.waitUntil(lambda: "No such" in tab.session.last_message, timeout=10_000)
+    qtbot.waitUntil(lambda: "No such file" in tab.session.last_message, timeout=10_000)
 
 
 @pytest.mark.tf
