@@ -51,7 +51,8 @@ def test_several_files_each_with_its_melody(tab, qtbot, tmp_path):
 
 
 def test_the_measured_swing_is_named_and_offered(tab):
-    assert "Swing: medium" in tab.piece.piece_info.text()  # the bundled tune swings its eighths 2:1
+    assert f"swing {tab.session.swing:.2g}:1" in tab.piece.piece_info.text()  # the bundled tune swings 2:1
+    assert "medium" in tab.piece.piece_info.toolTip()
     assert tab.improvise.swing_combo.itemText(0) == f"source {tab.session.swing:.2g}:1"
     assert tab.improvise.swing_combo.itemData(0) is None  # None: the generator keeps the source's swing
     ratios = [tab.improvise.swing_combo.itemData(k) for k in range(1, tab.improvise.swing_combo.count())]

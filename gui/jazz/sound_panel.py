@@ -133,6 +133,8 @@ class SoundPanel(QGroupBox):
         has_ports = bool(listing.names)
         self.port_combo.setEnabled(has_ports)
         self.port_radio.setEnabled(has_ports)
+        for w in (self.port_radio, self.port_combo):  # no port at all: the reason stands in for the row
+            w.setVisible(has_ports or not listing.reason)
         if not has_ports:
             self.port_combo.setPlaceholderText("none")
             self.audio_radio.setChecked(True)
