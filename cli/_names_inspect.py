@@ -10,7 +10,6 @@ Registered by :mod:`cli.names`; the engine side is :mod:`engine.names.inspect`.
 from __future__ import annotations
 
 import json
-import sys
 
 from cli._args import fail, whole
 
@@ -76,13 +75,8 @@ def _errors():
 
 
 def _emit(text: str) -> None:
-    """Print; a reader that has gone (``| head``) ends the output quietly."""
-    import os
-
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    """Print now (a reader that has gone, ``| head``, is handled once, in main.py)."""
+    print(text, flush=True)
 
 
 # -- score -----------------------------------------------------------------------------------

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 
 from cli._args import fail, number, whole
 from engine.mistakes import MISTAKES
@@ -52,13 +50,8 @@ def register(subparsers) -> None:
 
 
 def _emit(text: str) -> None:
-    """Print ``text``; if the reader has gone (``| head``), end quietly instead of with a traceback."""
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        # Python would flush stdout again at exit and complain; point it at /dev/null instead.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    """Print ``text`` now (a reader that has gone, ``| head``, is handled once, in main.py)."""
+    print(text, flush=True)
 
 
 def _format_error(value: float | None, verdict: str | None) -> str:

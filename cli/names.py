@@ -16,7 +16,6 @@ and keeps the model so far (never over an existing model without --force).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
@@ -238,9 +237,6 @@ def run_sample(args) -> int:
         return fail(str(exc))
     try:
         count = _write_names(_chain(first, names), args.json)
-    except BrokenPipeError:  # the reader has gone (| head): nothing more to say
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python flushes stdout at exit)
-        return 0
     except KeyboardInterrupt:
         print("\nnote: stopped by Ctrl-C", file=sys.stderr)
         return 130
