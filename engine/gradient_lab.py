@@ -40,6 +40,7 @@ from engine.gradcheck import (
     verdict,
 )
 from engine.jobs import Job, Progress, Throttle
+from engine.lstm_gates import GATES
 
 __all__ = [
     "CELL_CHOICES",
@@ -158,7 +159,7 @@ def make_problem(config: LabConfig, cell: str) -> Problem:
         }
     else:
         parameters = {}
-        for gate in "fico":
+        for gate in GATES:
             parameters[f"W{gate}"] = matrix(n_a, n_a + n_x, config.scale)
             parameters[f"b{gate}"] = bias(n_a)
         parameters["Wy"] = matrix(n_y, n_a, 1.0)
