@@ -51,6 +51,7 @@ __all__ = [
     "CellReport",
     "LabResult",
     "make_problem",
+    "flow_factor",
     "gradient_lab_job",
 ]
 
@@ -219,6 +220,23 @@ class CellReport:
     flow_gradient: np.ndarray
     activations: np.ndarray
     gradients: dict[str, np.ndarray]
+
+    @property
+    def flow_factor(self) -> float | None:
+        """The gradient flow's average factor per step back in time (see :func:`flow_factor`)."""
+        return flow_factor(self.flow)
+
+
+def flow_factor(norms: np.ndarray) -> float | None:
+    """The average factor by which ||dL/da<t>|| changes per step back in time, or None for one step.
+
+    norms (T_x,) for a loss on the last step: the geometric mean of norms[t-1] / norms[t],
+    (norms[0] / norms[-1]) ** (1 / (T_x - 1)). Below 1 the gradient vanishes, above 1 it explodes.
+    """
+    norms = np.maximum(np.asarray(norms, dtype=np.float64), 1e-300)  # a vanished gradient is tiny, not zero
+    if norms.size < 2:
+        return None
+    return float((norms[0] / norms[-1]) ** (1.0 / (norms.size - 1)))
 
 
 @dataclass

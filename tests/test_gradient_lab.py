@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.gradcheck import parameter_names
-from engine.gradient_lab import LabConfig, LabResult, gradient_lab_job, make_problem
+from engine.gradient_lab import LabConfig, LabResult, flow_factor, gradient_lab_job, make_problem
 from engine.jobs import run_job
 
 SMALL = LabConfig(cell="both", n_x=2, n_a=3, n_y=2, m=2, T_x=4, seed=3, use_tf=False)
@@ -140,3 +140,15 @@ def test_tensorflow_failure_is_reported_not_raised(monkeypatch):
     assert "no TensorFlow" in result.tf_status
     assert all(row.rel_err_tf is None for row in result.rows)
     assert result.worst() < 1e-6
+
+
+def test_flow_factor_is_the_geometric_mean_ratio_per_step_back():
+    norms = 3.0 * 0.5 ** np.arange(6)[::-1]  # each step back halves the gradient: 3/32 ... 3
+    assert flow_factor(norms[::-1]) == pytest.approx(2.0)
+    assert flow_factor(norms) == pytest.approx(0.5)
+    assert flow_factor(np.array([1.0, 0.0])) > 1e100  # a vanished gradient still gives a finite factor
+    assert flow_factor(np.array([4.0])) is None
+    result = run_job(gradient_lab_job(LabConfig(cell="rnn", T_x=6, use_tf=False)))
+    report = result.cells[0]
+    ratios = report.flow[:-1] / report.flow[1:]
+    assert report.flow_factor == pytest.approx(float(np.exp(np.mean(np.log(ratios)))))
