@@ -290,6 +290,7 @@ class JazzTab(QWidget):
 
     open_filter = MIDI_FILTER
     open_key = OPEN_KEY
+    status = Signal(str)  # the main window shows it while this tab is current
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -787,11 +788,8 @@ class JazzTab(QWidget):
     # ==========================================================================
     # Messages
     # ==========================================================================
-    def _status(self, text: str, timeout_ms: int = 8000) -> None:
-        window = self.window()
-        bar = window.statusBar() if hasattr(window, "statusBar") else None
-        if bar is not None:
-            bar.showMessage(text, timeout_ms)
+    def _status(self, text: str) -> None:
+        self.status.emit(text)
 
     def _error(self, title: str, message: str) -> None:
         """A message box that does not block (tests and running jobs carry on)."""

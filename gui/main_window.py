@@ -4,9 +4,14 @@ What a tab may offer the window (all optional):
 
 - ``open_filter`` (str) and ``open_path(path)``: File > Open and dropped files
   go to the current tab; ``open_key`` names its remembered folder;
-- ``save_state()``: called when the window closes;
-- any :class:`gui.worker.JobWorker` children: cancelled and waited for when
-  the window closes, so no thread outlives it.
+- ``status`` (a ``Signal(str)``): what the tab has to say; the window shows a
+  tab's last status in the status bar whenever that tab is current, so one
+  tab's news never appears under another;
+- ``save_state()``: called when the window closes (and only when the window
+  remembers: never for a screenshot);
+- any :class:`gui.worker.JobWorker` children: cancelled when the window closes
+  and waited for at most :data:`CLOSE_BUDGET_S` in all -- a job stuck in a long
+  call (importing TensorFlow) is left to end on its own, so closing is quick.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import importlib
 import logging
 import platform
 import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 
 from PySide6.QtCore import qVersion
@@ -35,6 +41,8 @@ TABS = (
 )
 
 TAB_NAMES = tuple(label.lower() for label, _module, _cls in TABS)
+READY = "Ready"
+CLOSE_BUDGET_S = 0.8  # the most closing the window waits for running jobs, in all
 
 
 class _NotBuiltYet(QWidget):
@@ -79,14 +87,25 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self._build_menu()
-        self.statusBar().showMessage("Ready")
+        self._statuses: dict[QWidget, str] = {}  # each built tab's last status
+        self.statusBar().showMessage(READY)
         self._restore()
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._on_tab_changed(self.tabs.currentIndex())
 
     def _on_tab_changed(self, index: int) -> None:
-        self._build_tab(index)
+        tab = self._build_tab(index)
+        self.statusBar().showMessage(self._statuses.get(tab, READY))
         self._update_actions()
+
+    def _on_tab_status(self, tab: QWidget, text: str) -> None:
+        self._statuses[tab] = text
+        if self.tabs.currentWidget() is tab:
+            self.statusBar().showMessage(text)
+
+    def tab_status(self, name: str) -> str:
+        """The last status of the tab called ``name`` (what the bar shows while it is current)."""
+        return self._statuses.get(self.tabs.widget(TAB_NAMES.index(name.lower())), READY)
 
     def _build_tab(self, index: int) -> QWidget:
         """The real tab at ``index``, importing and constructing it the first time."""
@@ -95,6 +114,9 @@ class MainWindow(QMainWindow):
             return widget
         label, module, cls = TABS[index]
         tab = getattr(importlib.import_module(module), cls)()
+        status = getattr(tab, "status", None)
+        if status is not None and hasattr(status, "connect"):
+            status.connect(lambda text, tab=tab: self._on_tab_status(tab, text))
         self.tabs.blockSignals(True)  # the swap below must not re-enter _on_tab_changed
         current = self.tabs.currentIndex()
         self.tabs.removeTab(index)
@@ -190,10 +212,13 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(int(settings.value("window/tab", 0, type=int)) % self.tabs.count())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        for worker in self.workers():
-            if worker.is_running():
-                log.info("closing: stopping a running job")
-            worker.shutdown()
+        workers = [w for w in self.workers() if w.is_running()]
+        for worker in workers:
+            log.info("closing: stopping a running job")
+            worker.cancel()
+        deadline = time.monotonic() + CLOSE_BUDGET_S
+        for worker in workers:
+            worker.shutdown(int(max(0.0, deadline - time.monotonic()) * 1000))
         if self.remember:
             for i in range(self.tabs.count()):
                 save_state = getattr(self.tabs.widget(i), "save_state", None)

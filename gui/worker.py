@@ -8,22 +8,47 @@ re-emits everything as Qt signals, which Qt delivers in the GUI thread:
 - then exactly one of ``finished(result)``, ``failed(message, traceback)``
   or ``cancelled()``.
 
-``cancel()`` asks the thread to close the generator at its next ``yield``.
-``shutdown()`` cancels and waits; the main window calls it on every worker
-when it closes, so no thread outlives its window.
+Two ways to stop early, the same two as :mod:`engine.jobs`:
+
+- ``finish()`` -- "stop now and keep what you have": at its next ``yield`` the
+  job is sent :data:`engine.jobs.FINISH` and returns its result so far, which
+  arrives through ``finished(result)`` like any other result. A job that does
+  not honour FINISH is cancelled instead (``cancelled()``). This is what every
+  tab's Stop button does.
+- ``cancel()`` -- "throw it away": the generator is closed at its next
+  ``yield`` and ``cancelled()`` follows.
+
+``shutdown(timeout_ms)`` cancels and waits at most that long. A job stuck in one
+long call (importing TensorFlow takes seconds and cannot be interrupted) is then
+left to end on its own: the window does not wait for it. When the application
+quits, it gives such jobs :data:`EXIT_BUDGET_S` in all, then ends the process
+without them -- so closing the window always takes well under a second.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import threading
+import time
 import traceback
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from engine.jobs import Job
+from engine.jobs import Job, finish_job
 
-__all__ = ["JobWorker"]
+__all__ = ["JobWorker", "EXIT_BUDGET_S", "abandoned_jobs"]
+
+log = logging.getLogger(__name__)
+
+EXIT_BUDGET_S = 0.8  # what quitting may spend waiting for jobs, in all
+
+_abandoned: set[_JobThread] = set()  # threads left running by a timed-out shutdown
+_workers: weakref.WeakSet[JobWorker] = weakref.WeakSet()
+_exit_hook_installed = False
 
 
 class _JobThread(QThread):
@@ -36,12 +61,20 @@ class _JobThread(QThread):
         super().__init__(parent)
         self._make_job = make_job
         self.cancel_requested = threading.Event()
+        self.finish_requested = threading.Event()
 
     def run(self) -> None:
         job = None
         try:
             job = self._make_job()
             while not self.cancel_requested.is_set():
+                if self.finish_requested.is_set():
+                    finished, result = finish_job(job)
+                    if finished:
+                        self.succeeded.emit(result)
+                    else:
+                        self.stopped.emit()
+                    return
                 try:
                     event = next(job)
                 except StopIteration as stop:
@@ -58,6 +91,42 @@ class _JobThread(QThread):
                 job.close()
 
 
+def abandoned_jobs() -> int:
+    """How many job threads a timed-out shutdown left running (they end on their own)."""
+    for thread in list(_abandoned):
+        if thread.isFinished():
+            _abandoned.discard(thread)
+    return len(_abandoned)
+
+
+def _on_quit() -> None:
+    """The application is quitting: wait a little for left-over jobs, then leave without them.
+
+    A thread still inside a long native call (the TensorFlow import) cannot be
+    stopped; waiting for it would keep a window-less process alive for seconds,
+    and destroying it while it runs aborts. So the process ends here, after the
+    logs and the standard streams are flushed.
+    """
+    deadline = time.monotonic() + EXIT_BUDGET_S
+    for worker in list(_workers):
+        try:
+            worker.shutdown(0)  # cancels; a busy thread joins the abandoned ones
+        except RuntimeError:  # its C++ side is already gone
+            pass
+    for worker_thread in list(_abandoned):
+        worker_thread.cancel_requested.set()
+        worker_thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+    if abandoned_jobs():
+        log.info("quitting while %d job(s) still wind up; not waiting for them", len(_abandoned))
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(0)
+
+
 class JobWorker(QObject):
     """Runs one job at a time off the GUI thread; reusable for job after job."""
 
@@ -70,12 +139,20 @@ class JobWorker(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._thread: _JobThread | None = None
+        _workers.add(self)
         app = QCoreApplication.instance()
-        if app is not None:  # however the app ends, no job thread may outlive it
-            app.aboutToQuit.connect(self.shutdown)
+        global _exit_hook_installed
+        if app is not None and not _exit_hook_installed:  # however the app ends, no job may hold it up
+            _exit_hook_installed = True
+            app.aboutToQuit.connect(_on_quit)
 
     def is_running(self) -> bool:
         return self._thread is not None
+
+    def is_stopping(self) -> bool:
+        """True between a ``finish()`` or ``cancel()`` and the signal that ends the job."""
+        thread = self._thread
+        return thread is not None and (thread.finish_requested.is_set() or thread.cancel_requested.is_set())
 
     def start(self, make_job: Callable[[], Job]) -> None:
         """Run ``make_job()`` on a new thread. ``make_job`` builds the generator there."""
@@ -91,18 +168,30 @@ class JobWorker(QObject):
         self.running_changed.emit(True)
         thread.start()
 
+    def finish(self) -> None:
+        """Ask the running job to return what it has at its next yield; ``finished(result)`` follows."""
+        if self._thread is not None:
+            self._thread.finish_requested.set()
+
     def cancel(self) -> None:
-        """Ask the running job to stop at its next yield; ``cancelled`` follows."""
+        """Ask the running job to stop at its next yield and keep nothing; ``cancelled`` follows."""
         if self._thread is not None:
             self._thread.cancel_requested.set()
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel and wait for the thread to end. True when it ended in time."""
+        """Cancel and wait at most ``timeout_ms`` for the thread to end. True when it ended in time.
+
+        A thread that is still busy afterwards is left to end on its own (see
+        the module docstring); this worker is free for a new job either way.
+        """
         thread = self._thread
         if thread is None:
             return True
         thread.cancel_requested.set()
-        ended = thread.wait(timeout_ms)
+        ended = thread.wait(max(0, int(timeout_ms)))
+        if not ended:
+            log.info("a job is still busy in a long call; it will stop at its next step")
+            _abandoned.add(thread)
         self._release(thread)
         return ended
 
@@ -136,5 +225,6 @@ class JobWorker(QObject):
     def _release(self, thread: _JobThread) -> None:
         if thread is self._thread:
             self._thread = None
-            thread.deleteLater()
+            if thread not in _abandoned:
+                thread.deleteLater()
             self.running_changed.emit(False)

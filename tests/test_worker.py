@@ -225,3 +225,118 @@ def test_quitting_the_application_mid_job_exits_cleanly():
     assert result.returncode == 0, result.stderr
     assert "exited False" in result.stdout
     assert "Destroyed while thread" not in result.stderr
+
+
+def honours_finish(n, pause=0.01):
+    """A training-like job: on FINISH it returns the steps done so far."""
+    from engine.jobs import FINISH
+
+    done = 0
+    for i in range(n):
+        time.sleep(pause)
+        done = i + 1
+        if (yield Progress(step=done, total=n)) is FINISH:
+            break
+    return {"steps": done}
+
+
+def test_finish_returns_the_result_so_far_through_finished(qtbot, worker):
+    rec = Recorder(worker)
+    worker.start(lambda: honours_finish(100_000))
+    qtbot.waitUntil(lambda: len(rec.events) >= 5, timeout=5000)
+    clock = QElapsedTimer()
+    clock.start()
+    with qtbot.waitSignal(worker.finished, timeout=2000) as blocker:
+        worker.finish()
+        assert worker.is_stopping()
+    assert clock.elapsed() < 200
+    done = [e.step for k, e in rec.events if k == "progress"]
+    assert blocker.args[0] == {"steps": done[-1]} and 5 <= done[-1] < 100_000
+    assert rec.terminal() == ["finished"] and not worker.is_running() and not worker.is_stopping()
+
+
+def test_finish_on_a_job_that_ignores_it_cancels_and_cleans_up(qtbot, worker):
+    rec = Recorder(worker)
+    cleanup = []
+    worker.start(lambda: steps(100_000, pause=0.01, cleanup=cleanup))
+    qtbot.waitUntil(lambda: len(rec.events) >= 2, timeout=5000)
+    with qtbot.waitSignal(worker.cancelled, timeout=2000):
+        worker.finish()
+    assert rec.terminal() == ["cancelled"] and cleanup
+
+
+def blocked_then_steps(seconds, cleanup):
+    """Like a job importing TensorFlow: one long call before its first event."""
+    try:
+        time.sleep(seconds)
+        while True:
+            yield Progress(step=1)
+            time.sleep(0.01)
+    finally:
+        cleanup.append(True)
+
+
+def test_shutdown_of_a_job_in_a_long_call_returns_on_time_and_frees_the_worker(qtbot, worker):
+    from gui.worker import abandoned_jobs
+
+    cleanup = []
+    worker.start(lambda: blocked_then_steps(1.5, cleanup))
+    qtbot.wait(50)
+    clock = QElapsedTimer()
+    clock.start()
+    assert worker.shutdown(300) is False
+    assert clock.elapsed() < 600
+    assert not worker.is_running() and abandoned_jobs() == 1
+    with qtbot.waitSignal(worker.finished, timeout=5000):  # the worker takes a new job at once
+        worker.start(lambda: steps(2))
+    qtbot.waitUntil(lambda: bool(cleanup), timeout=5000)  # the left job ends at its first yield
+    qtbot.waitUntil(lambda: abandoned_jobs() == 0, timeout=5000)
+
+
+def test_closing_the_window_during_a_long_call_takes_under_a_second(qtbot, main_window):
+    cleanup = []
+    workers = [JobWorker(main_window) for _ in range(3)]
+    for w in workers:
+        w.start(lambda: blocked_then_steps(2.0, cleanup))
+    qtbot.wait(50)
+    clock = QElapsedTimer()
+    clock.start()
+    main_window.close()
+    assert clock.elapsed() < 1000
+    assert not any(w.is_running() for w in workers)
+    qtbot.waitUntil(lambda: len(cleanup) == 3, timeout=10_000)
+
+
+def test_quitting_during_a_long_call_exits_within_a_second():
+    """The TensorFlow import cannot be interrupted: the process leaves without waiting for it."""
+    import subprocess
+    from pathlib import Path
+
+    script = (
+        "import time\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from engine.jobs import Progress\n"
+        "from gui.worker import JobWorker\n"
+        "app = QApplication([])\n"
+        "w = JobWorker()\n"
+        "def importing():\n"
+        "    time.sleep(30)\n"
+        "    yield Progress(step=0)\n"
+        "w.start(importing)\n"
+        "def quit():\n"
+        "    global began\n"
+        "    began = time.monotonic()\n"
+        "    print('quitting', flush=True)\n"
+        "    app.quit()\n"
+        "QTimer.singleShot(100, quit)\n"
+        "app.exec()\n"
+        "print('not reached')\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    began = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "quitting" in result.stdout
+    assert "Destroyed while thread" not in result.stderr
+    assert time.monotonic() - began < 15  # start-up included; the quit itself is bounded by EXIT_BUDGET_S
