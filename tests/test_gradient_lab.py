@@ -152,3 +152,28 @@ def test_flow_factor_is_the_geometric_mean_ratio_per_step_back():
     report = result.cells[0]
     ratios = report.flow[:-1] / report.flow[1:]
     assert report.flow_factor == pytest.approx(float(np.exp(np.mean(np.log(ratios)))))
+
+
+def test_finish_keeps_the_cells_checked_so_far():
+    from engine.jobs import FINISH, Progress
+
+    config = LabConfig(cell="both", n_x=2, n_a=3, n_y=2, m=2, T_x=5, use_tf=True)
+
+    def finish_when(predicate):
+        job = gradient_lab_job(config)
+        event = next(job)
+        while not predicate(event):
+            event = next(job)
+        try:
+            job.send(FINISH)
+        except StopIteration as stop:
+            return stop.value
+        raise AssertionError("the job went on after FINISH")
+
+    assert finish_when(lambda e: True) is None  # nothing checked yet: nothing to keep
+    during_lstm = finish_when(lambda e: isinstance(e, Progress) and e.message.startswith("LSTM"))
+    assert [report.cell for report in during_lstm.cells] == ["rnn"]
+    assert during_lstm.tf_status.startswith("Stopped") and all(r.rel_err_tf is None for r in during_lstm.rows)
+    after_numeric = finish_when(lambda e: e.message == "Numerical check done")
+    assert [report.cell for report in after_numeric.cells] == ["rnn", "lstm"]
+    assert after_numeric.tf_status.startswith("Stopped") and after_numeric.worst() < 1e-5
