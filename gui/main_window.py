@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # (label, module, class) of each tab; a tab's module is imported when the tab is first shown.
 TABS = (
-    ("Gradients", "gui.gradients_tab", "GradientsTab"),
+    ("Gradients", "gui.gradients", "GradientsTab"),
     ("Names", "gui.names_tab", "NamesTab"),
     ("Jazz", "gui.jazz_tab", "JazzTab"),
 )
