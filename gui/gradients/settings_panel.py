@@ -7,12 +7,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
 
 from engine.gradient_lab import LIMITS, SCALE_RANGE, LabConfig
 from gui.gradients.check_table import CELL_LABELS
-from gui.settings import app_settings
+from gui.settings import bind
 
 __all__ = ["SettingsPanel"]
-
-_SETTINGS_KEYS = ("n_x", "n_a", "n_y", "m", "T_x", "seed")
-
 
 class SettingsPanel(QObject):
     """Two group boxes (``model_box``, ``problem_box``) and the TensorFlow tick; ``changed`` on any edit."""
@@ -105,24 +102,11 @@ class SettingsPanel(QObject):
         self.tf_check.setChecked(config.use_tf)
 
     # -- remembered between sessions -------------------------------------------------------
-    def restore(self) -> None:
-        settings = app_settings()
-        try:
-            values = {k: int(settings.value(f"gradients/{k}", getattr(LabConfig, k))) for k in _SETTINGS_KEYS}
-            config = LabConfig(
-                cell=str(settings.value("gradients/cell", LabConfig.cell)),
-                scale=float(settings.value("gradients/scale", LabConfig.scale)),
-                loss=str(settings.value("gradients/loss", LabConfig.loss)),
-                use_tf=str(settings.value("gradients/use_tf", "true")).lower() == "true",
-                **values,
-            )
-            self.set_config(config)
-        except (TypeError, ValueError):
-            self.set_config(LabConfig())  # stored settings from elsewhere or damaged: start afresh
-
-    def save(self) -> None:
-        config = self.config()
-        settings = app_settings()
-        for key in (*_SETTINGS_KEYS, "cell", "scale", "loss"):
-            settings.setValue(f"gradients/{key}", getattr(config, key))
-        settings.setValue("gradients/use_tf", "true" if config.use_tf else "false")
+    def bind_settings(self) -> None:
+        """Show the remembered values (the tab's save_state writes them back with gui.settings.save_bound)."""
+        for name, spin in self.spins.items():
+            bind(spin, f"gradients/{name}")
+        bind(self.cell_combo, "gradients/cell")
+        bind(self.scale_spin, "gradients/scale")
+        bind(self.loss_combo, "gradients/loss")
+        bind(self.tf_check, "gradients/use_tf")

@@ -26,6 +26,7 @@ from gui.gradients.settings_panel import SettingsPanel
 from gui.job_panel import JobPanel
 from gui.layout import ControlsSplitter
 from gui.messages import show_error
+from gui.settings import save_bound
 from gui.worker import JobWorker
 
 __all__ = ["GradientsTab"]
@@ -77,7 +78,7 @@ class GradientsTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
 
-        self.settings.restore()
+        self.settings.bind_settings()
         self.equations.show_cell(self.settings.config().cell)
 
     def _arrange_results(self) -> QWidget:
@@ -109,7 +110,7 @@ class GradientsTab(QWidget):
 
     def save_state(self) -> None:
         """Remember the controls (called by the main window when it closes)."""
-        self.settings.save()
+        save_bound(self)
 
     # -- running -------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
