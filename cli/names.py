@@ -1,13 +1,15 @@
 """``names``: train a character-level model of names, sample from it, evaluate it.
 
-    names train    [--corpus PATH] [--preset course|fast] [--cell rnn|lstm] [--hidden N] [--steps N]
-                   [--batch N] [--lr X] [--seed S] [--val-split F] [--time-limit SECONDS]
-                   [--out MODEL.npz] [--json]
-    names sample   --model MODEL.npz [-n 10] [--temperature T] [--prefix P] [--seed S]
-    names evaluate --model MODEL.npz --corpus PATH [--json]
+    names train    [--corpus PATH] [--preset course|fast|best] [--ensemble K] [--cell rnn|lstm] [--hidden N]
+                   [--steps N] [--batch N] [--lr X] [--seed S] [--val-split F] [--time-limit SECONDS]
+                   [--out MODEL.npz] [--force] [--json]
+    names sample   --model MODEL.npz [-n 10] [--temperature T] [--prefix P] [--min-length 3] [--repeats]
+                   [--seed S] [--json]
+    names evaluate --model MODEL.npz [--corpus PATH] [--json]
 
 Progress goes to stderr, results to stdout; bad input gives a one-line
-``error: ...`` on stderr and exit status 2.
+``error: ...`` on stderr and exit status 2. Ctrl-C during training stops it
+and keeps the model so far (never over an existing model without --force).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import time
 
 from cli._args import fail, number, whole
+from engine.names.defaults import MAX_COUNT, MAX_LENGTH_LIMIT, SAMPLE_DEFAULTS
 
 
 def register(subparsers) -> None:
@@ -32,11 +35,14 @@ def register(subparsers) -> None:
         "train",
         help="train a model on a list of names",
         description="Train on a UTF-8 file of names, one per line (the bundled dinosaur names by default). "
-        "Progress goes to stderr.",
+        "Progress goes to stderr; Ctrl-C stops and keeps the model so far.",
     )
     train.add_argument("--corpus", metavar="PATH", help="names file (default: the bundled dinosaurs)")
-    train.add_argument("--preset", choices=("course", "fast"), default="fast",
-                       help="course: the notebook's procedure; fast: the tuned default (default fast)")
+    train.add_argument("--preset", choices=("course", "fast", "best"), default="fast",
+                       help="course: the notebook's procedure; fast: the tuned default; best: an ensemble "
+                       "sized for the time limit (default 60 s)")
+    train.add_argument("--ensemble", type=whole(1), metavar="K",
+                       help="train K models with different seeds and average them (default: the preset's)")
     train.add_argument("--cell", choices=("rnn", "lstm"), help="recurrent cell (default: the preset's)")
     train.add_argument("--hidden", type=whole(1), metavar="N", help="hidden units")
     train.add_argument("--steps", type=whole(1), metavar="N", help="training steps (at most, with early stopping)")
@@ -48,19 +54,28 @@ def register(subparsers) -> None:
     train.add_argument("--time-limit", type=number, metavar="SECONDS", help="stop training after this long")
     train.add_argument("--keep-case", action="store_true", help="do not lower-case the names")
     train.add_argument("--out", metavar="MODEL.npz", help="save the trained model here")
+    train.add_argument("--force", action="store_true",
+                       help="replace an existing model even with a stopped or worse one")
     train.add_argument("--json", action="store_true", help="print a final JSON line on stdout")
     train.set_defaults(handler=run_train)
 
+    d = SAMPLE_DEFAULTS
     sample = commands.add_parser("sample", help="invent names with a trained model",
-                                 description="Draw names from a saved model; each is marked new or known.")
+                                 description="Draw names from a saved model; each is marked new or known. "
+                                 "No name comes twice unless --repeats is given.")
     sample.add_argument("--model", metavar="MODEL.npz", required=True, help="a model saved by 'names train'")
-    sample.add_argument("-n", type=whole(1), default=10, metavar="N", help="how many names (default 10)")
-    sample.add_argument("--temperature", type=number, default=1.0, metavar="T",
+    sample.add_argument("-n", type=whole(1), default=d.count, metavar="N",
+                        help=f"how many names (default {d.count}, at most {MAX_COUNT:,})")
+    sample.add_argument("--temperature", type=number, default=d.temperature, metavar="T",
                         help="below 1 safer, above 1 wilder (default 1)")
     sample.add_argument("--prefix", default="", metavar="P", help="every name starts with this")
     sample.add_argument("--seed", type=whole(0), metavar="S", help="random seed (default: different each time)")
-    sample.add_argument("--max-length", type=whole(1), default=50, metavar="N", help="longest name (default 50)")
-    sample.add_argument("--unique", action="store_true", help="no name twice")
+    sample.add_argument("--min-length", type=whole(0), default=d.min_length, metavar="N",
+                        help=f"shortest name (default {d.min_length})")
+    sample.add_argument("--max-length", type=whole(1), default=d.max_length, metavar="N",
+                        help=f"longest name (default {d.max_length}, at most {MAX_LENGTH_LIMIT:,})")
+    sample.add_argument("--repeats", action="store_true", help="allow the same name more than once")
+    sample.add_argument("--unique", action="store_true", help=argparse_suppress())
     sample.add_argument("--json", action="store_true", help="print the names as JSON")
     sample.set_defaults(handler=run_sample)
 
@@ -71,144 +86,167 @@ def register(subparsers) -> None:
         "character in nats, counting each name's characters and its end token.",
     )
     evaluate.add_argument("--model", metavar="MODEL.npz", required=True, help="a model saved by 'names train'")
-    evaluate.add_argument("--corpus", metavar="PATH", required=True, help="names file, one per line")
+    evaluate.add_argument("--corpus", metavar="PATH",
+                          help="names file, one per line (default: the bundled dinosaurs)")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     evaluate.set_defaults(handler=run_evaluate)
 
 
-def _format_seconds(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS  # --unique: the default now; still accepted
+
+
+def _bundled_corpus():
+    from engine.resources import resource_path
+
+    return resource_path("names", "dinosaurs.txt")
 
 
 # -- train ---------------------------------------------------------------------------
 def run_train(args) -> int:
-    from engine.jobs import run_job
+    from engine.files import FileCheckError
+    from engine.jobs import Interrupts, run_job
     from engine.names.corpus import CorpusError, load_corpus, split_names
-    from engine.names.io import save_model
-    from engine.names.train import preset_config, train_job
-    from engine.resources import resource_path
+    from engine.names.io import model_path
+    from engine.names.train import TrainingDiverged, preset_config, train_job
 
-    corpus_path = args.corpus or resource_path("names", "dinosaurs.txt")
     try:
         config = preset_config(
             args.preset, cell=args.cell, hidden=args.hidden, steps=args.steps, batch=args.batch, lr=args.lr,
             seed=args.seed, val_split=args.val_split, time_limit=args.time_limit, lowercase=not args.keep_case,
+            ensemble=args.ensemble,
         )
-        corpus = load_corpus(corpus_path, lowercase=config.lowercase)
-    except (ValueError, CorpusError) as exc:
+        corpus = load_corpus(args.corpus or _bundled_corpus(), lowercase=config.lowercase)
+        out = model_path(args.out) if args.out else None  # before training: a bad place fails now
+    except (ValueError, CorpusError, FileCheckError) as exc:
         return fail(str(exc))
-    out = _output_path(args.out)
-    if isinstance(out, int):
-        return out
     train_names, val_names = split_names(corpus.names, config.val_split, config.seed)
     print(f"corpus: {corpus.source}: {corpus.describe()}", file=sys.stderr)
-    print(f"training {config.cell.upper()} ({config.hidden} units, preset {config.preset}) on "
-          f"{len(train_names):,} names, {len(val_names):,} held out", file=sys.stderr)
+    what = f"{config.cell.upper()} ({config.hidden} units, preset {config.preset})"
+    if config.ensemble > 1:
+        sizes = "/".join(str(config.member(k).hidden) for k in range(config.ensemble))
+        what = f"an ensemble of {config.ensemble} {config.cell.upper()}s ({sizes} units, preset {config.preset})"
+    print(f"training {what} on {len(train_names):,} names, {len(val_names):,} held out", file=sys.stderr)
+
+    try:
+        with Interrupts() as interrupts:
+            result = run_job(train_job(train_names, val_names, config), _progress_printer(), interrupts)
+    except TrainingDiverged as exc:
+        kept = f" {out} was left as it was." if out is not None and out.exists() else ""
+        return fail(f"{exc}{kept}")
+    except (ValueError, CorpusError, FloatingPointError) as exc:
+        return fail(str(exc))
+    if result is None:
+        return fail("training was stopped before it had a model")
+    saved_to = None
+    if out is not None:
+        saved_to = _save(out, result, corpus, len(val_names), args.force)
+        if isinstance(saved_to, int):
+            return saved_to
+    _print_summary(result, config, corpus, saved_to, bool(interrupts.count), args.json)
+    return 0
+
+
+def _progress_printer():
+    """A report function for run_job: one line on stderr at most every second, with an honest ETA."""
+    from engine.timefmt import format_eta
 
     last_print = [0.0]
-    start = time.perf_counter()
 
     def report(event) -> None:
         now = time.perf_counter()
         if now - last_print[0] < 1.0 and event.step != event.total:
             return
         last_print[0] = now
-        elapsed = now - start
-        eta = ""
-        fraction = event.fraction
-        if config.time_limit:
-            fraction = max(fraction or 0.0, min(1.0, elapsed / config.time_limit))
-        if fraction:
-            eta = f"  ETA {_format_seconds(elapsed * (1 - fraction) / fraction)}"
-        print(f"  {event.message}{eta}", file=sys.stderr)
+        left = event.metrics.get("time_left")
+        eta = format_eta(left, at_most=bool(event.metrics.get("may_stop_early")))
+        print(f"  {event.message}" + (f"  ({eta})" if eta else ""), file=sys.stderr)
 
+    return report
+
+
+def _save(out, result, corpus, n_val: int, force: bool):
+    """Save the result to ``out`` -- or beside it when it would replace a better or complete model."""
+    from engine.names.io import free_path_beside, model_metadata, save_model, why_not_replace
+
+    target = out
+    reason = None if force else why_not_replace(out, result.val_loss, result.reason == "stopped", corpus.source)
+    if reason:
+        target = free_path_beside(out)
     try:
-        result = run_job(train_job(train_names, val_names, config), report)
-    except (ValueError, CorpusError, FloatingPointError) as exc:
-        return fail(str(exc))
-    summary = {
-        "train_loss": result.train_loss,
-        "val_loss": result.val_loss,
-        "steps": result.steps,
-        "best_step": result.best_step,
-        "seconds": round(result.seconds, 3),
-        "reason": result.reason,
-        "preset": config.preset,
-        "cell": config.cell,
-        "hidden": config.hidden,
-        "corpus": str(corpus.source),
-        "model": str(out) if out else None,
-    }
-    if out is not None:
-        try:
-            save_model(out, result.model, result.vocab, lowercase=config.lowercase, known_names=train_names,
-                       config=config, extra=_model_extra(result, corpus, len(val_names)))
-        except OSError as exc:
-            return fail(f"cannot write the model to {out}: {exc.strerror or exc}")
+        save_model(target, result.model, result.vocab, lowercase=result.config.lowercase,
+                   known_names=result.train_names, config=result.config,
+                   extra=model_metadata(result, corpus.source, len(corpus.names), n_val))
+    except OSError as exc:
+        return fail(f"cannot write the model to {target}: {exc.strerror or exc}")
+    if reason:
+        print(f"note: {reason}: saved this one beside it as {target} (--force replaces it)", file=sys.stderr)
+    return target
+
+
+def _print_summary(result, config, corpus, saved_to, interrupted: bool, as_json: bool) -> None:
     val = "n/a" if result.val_loss is None else f"{result.val_loss:.4f}"
-    print(f"done after {result.steps:,} steps in {result.seconds:.1f} s ({result.reason}); kept step "
-          f"{result.best_step:,}: train {result.train_loss:.4f}, validation {val} nats/char", file=sys.stderr)
+    how = "stopped by Ctrl-C" if interrupted else result.reason
+    kept = f"kept step {result.kept_step:,}"
+    if result.members:
+        kept = f"kept {len(result.members)} member{'s' if len(result.members) != 1 else ''}"
+    print(f"done after {result.steps:,} steps in {result.seconds:.1f} s ({how}); {kept}: "
+          f"train {result.train_loss:.4f}, validation {val} nats/char", file=sys.stderr)
     print("samples: " + ", ".join(s.name for s in result.samples), file=sys.stderr)
-    if out is not None:
-        print(f"saved {out}", file=sys.stderr)
-    if args.json:
+    if saved_to is not None:
+        print(f"saved {saved_to}", file=sys.stderr)
+    if as_json:
+        summary = {
+            "train_loss": result.train_loss, "val_loss": result.val_loss, "steps": result.steps,
+            "best_step": result.best_step, "kept_step": result.kept_step, "seconds": round(result.seconds, 3),
+            "reason": "stopped" if interrupted else result.reason, "preset": config.preset, "cell": config.cell,
+            "hidden": config.hidden, "members": max(1, len(result.members)), "corpus": str(corpus.source),
+            "model": str(saved_to) if saved_to else None,
+        }
         print(json.dumps(summary, allow_nan=False, default=lambda v: None))
     else:
         print(f"train_loss {result.train_loss:.4f}  val_loss {val}  steps {result.steps}  seconds {result.seconds:.1f}")
-    return 0
-
-
-def _output_path(text: str | None):
-    """The model path to write (``.npz`` added when missing), None, or an exit status for a bad one."""
-    from pathlib import Path
-
-    if not text:
-        return None
-    out = Path(text)
-    if out.suffix.lower() != ".npz":
-        out = out.with_name(out.name + ".npz")
-    if out.is_dir():
-        return fail(f"{out} is a folder; give a file name such as {out / 'model.npz'}")
-    parent = out.parent if str(out.parent) else Path(".")
-    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        return fail(f"cannot write {out}: {existing} is a file, not a folder")
-    return out
-
-
-def _model_extra(result, corpus, n_val: int) -> dict:
-    return {
-        "train_loss": result.train_loss,
-        "val_loss": result.val_loss,
-        "steps": result.steps,
-        "best_step": result.best_step,
-        "seconds": round(result.seconds, 3),
-        "corpus": {"source": str(corpus.source), "names": len(corpus.names), "validation": n_val},
-    }
 
 
 # -- sample ----------------------------------------------------------------------------
 def run_sample(args) -> int:
     from engine.names.io import ModelFileError, load_model
-    from engine.names.sample import SamplingError, sample_names
+    from engine.names.sample import SamplingError, iter_names
 
     try:
         saved = load_model(args.model)
-        names = sample_names(
+        names = iter_names(
             saved.model, saved.vocab, args.n, temperature=args.temperature, prefix=args.prefix,
-            max_length=args.max_length, seed=args.seed, known=saved.known_names, unique=args.unique,
-            lowercase=saved.lowercase,
+            max_length=args.max_length, min_length=args.min_length, seed=args.seed, known=saved.known_names,
+            unique=not args.repeats, lowercase=saved.lowercase,
         )
+        first = next(names, None)  # a bad request is refused here, before any output
     except (ModelFileError, SamplingError) as exc:
         return fail(str(exc))
+    count = 0
+    if args.json:  # one JSON list, written as the names come
+        sys.stdout.write("[")
+    for s in _chain(first, names):
+        if args.json:
+            sys.stdout.write(("" if count == 0 else ", ") + json.dumps({"name": s.name, "new": s.new},
+                                                                       ensure_ascii=False))
+        else:
+            sys.stdout.write(f"{s.name}  {'new' if s.new else 'known'}\n")
+        count += 1
     if args.json:
-        print(json.dumps([{"name": s.name, "new": s.new} for s in names], ensure_ascii=False))
-        return 0
-    width = max(len(s.name) for s in names)
-    for s in names:
-        print(f"{s.name:<{width}}  {'new' if s.new else 'known'}")
+        sys.stdout.write("]\n")
+    if count < args.n:
+        print(f"note: {count:,} of the {args.n:,} names asked for came back: the model kept repeating itself "
+              "(try a higher temperature, or --repeats)", file=sys.stderr)
     return 0
+
+
+def _chain(first, rest):
+    if first is not None:
+        yield first
+        yield from rest
 
 
 # -- evaluate ----------------------------------------------------------------------------
@@ -219,14 +257,15 @@ def run_evaluate(args) -> int:
 
     try:
         saved = load_model(args.model)
-        corpus = load_corpus(args.corpus, lowercase=saved.lowercase, min_names=1)
+        corpus = load_corpus(args.corpus or _bundled_corpus(), lowercase=saved.lowercase, min_names=1)
         nll, n_names, chars, skipped = score_names(saved.model, saved.vocab, corpus.names)
     except (ModelFileError, CorpusError) as exc:
         return fail(str(exc))
     if skipped:
         print(f"note: {skipped:,} names use characters the model has never seen and were skipped", file=sys.stderr)
     if args.json:
-        print(json.dumps({"nll_per_char": nll, "names": n_names, "chars": chars, "skipped": skipped}))
+        print(json.dumps({"nll_per_char": nll, "names": n_names, "chars": chars, "skipped": skipped,
+                          "corpus": str(corpus.source)}))
     else:
-        print(f"{nll:.4f} nats per character over {n_names:,} names ({chars:,} characters)")
+        print(f"{nll:.4f} nats per character over {n_names:,} names ({chars:,} characters) of {corpus.source}")
     return 0

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.files import FileCheckError, read_input_bytes
+
 __all__ = [
     "CorpusError",
     "Corpus",
@@ -125,22 +127,28 @@ class Vocabulary:
         return "".join(self.chars[i] for i in ids if i != 0)
 
 
-def _check_size(path: Path) -> None:
-    if not path.exists():
+def _read(path: Path) -> bytes:
+    """The bytes of a regular file of names (never a folder, FIFO or device such as /dev/zero)."""
+    if not path.exists() and not path.is_symlink():
         raise CorpusError(f"The file {path} does not exist.")
-    if path.is_dir():
-        raise CorpusError(f"{path} is a folder, not a text file of names.")
-    size = path.stat().st_size
-    if size == 0:
-        raise CorpusError(f"The file {path.name} is empty: it needs one name per line.")
-    if size > MAX_FILE_BYTES:
-        raise CorpusError(
-            f"The file {path.name} is {size / 2**20:.1f} MB; name lists over {MAX_FILE_BYTES // 2**20} MB "
-            "are not supported."
-        )
+    try:
+        return read_input_bytes(path, "text file of names", MAX_FILE_BYTES)
+    except FileCheckError as exc:
+        raise CorpusError(str(exc).replace("is empty:", "is empty: it needs one name per line, so")) from None
+
+
+def _utf16(data: bytes) -> bool:
+    """A byte-order mark of UTF-16, or text whose every other byte is NUL (UTF-16 without one)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = data[:2000]
+    return len(head) >= 4 and (head[1::2].count(0) > 0.9 * len(head[1::2]) or
+                               head[0::2].count(0) > 0.9 * len(head[0::2]))
 
 
 def _decode(data: bytes, label: str) -> str:
+    if _utf16(data):
+        raise CorpusError(f"{label} is UTF-16 text: save it as UTF-8 and try again.")
     if b"\x00" in data[:1_000_000]:
         raise CorpusError(
             f"{label} looks like a binary file (it contains NUL bytes), not a UTF-8 text file of names."
@@ -158,12 +166,7 @@ def _decode(data: bytes, label: str) -> str:
 def load_corpus(path: str | os.PathLike, lowercase: bool = True, min_names: int = MIN_NAMES) -> Corpus:
     """Read a UTF-8 file of names, one per line. Raises :class:`CorpusError` with a reason."""
     path = Path(path)
-    _check_size(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    return parse_corpus(_decode(data, f"The file {path.name}"), lowercase, str(path), min_names)
+    return parse_corpus(_decode(_read(path), f"The file {path.name}"), lowercase, str(path), min_names)
 
 
 def parse_corpus(text: str, lowercase: bool = True, source: str = "", min_names: int = MIN_NAMES) -> Corpus:

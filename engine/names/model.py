@@ -32,7 +32,7 @@ import numpy as np
 
 from engine.sequence import make_layer, scatter_rows
 
-__all__ = ["Batch", "CharModel", "make_batch", "PARAM_NAMES"]
+__all__ = ["Batch", "CharModel", "make_batch", "temper", "PARAM_NAMES"]
 
 PARAM_NAMES = ("E", "b", "Wh", "Wy", "by")
 
@@ -84,6 +84,19 @@ def make_batch(encoded: list[np.ndarray]) -> Batch:
     if lengths.min() + 1 < T:
         mask = (np.arange(T)[:, None] <= lengths[None, :]).astype(np.float64)
     return Batch(inputs, targets, mask, int(lengths.sum()) + m)
+
+
+def temper(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """probs (m, V) raised to the power 1/T and renormalised: softmax(logits / T) for one model,
+    and the same rule for an ensemble's averaged probabilities."""
+    if temperature == 1.0:
+        return probs
+    with np.errstate(divide="ignore"):
+        logp = np.log(probs) / temperature
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    p /= p.sum(axis=1, keepdims=True)
+    return p
 
 
 class CharModel:
@@ -253,12 +266,44 @@ class CharModel:
         h = self._forward(batch)
         return self._output(h.reshape(T * m, self.hidden), batch)[2]
 
+    def target_log_probabilities(self, batch: Batch) -> np.ndarray:
+        """log p(y<t>) of each step's target (T, m) in float64, every name from a zero state.
+
+        Padding steps hold 0. Summing them gives minus the NLL; averaging
+        exp() of them over models gives an ensemble's probabilities.
+        """
+        T, m = batch.targets.shape
+        h = self._forward(batch).reshape(T * m, self.hidden)
+        logits = np.dot(h, self.params["Wy"]).astype(np.float64)
+        logits += self.params["by"]
+        logits -= logits.max(axis=1, keepdims=True)
+        rows = self._rows(T * m)
+        log_p = logits[rows, batch.flat_targets] - np.log(np.exp(logits).sum(axis=1))
+        if batch.mask is not None:
+            log_p *= batch.flat_mask
+        return log_p.reshape(T, m)
+
     def final_state(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Copies of the states after the last forward pass (h, c), to carry into the next batch."""
         c = self.layer.c_last.copy() if self.layer.has_cell else None
         return self.layer.h_last.copy(), c
 
-    # -- one step at a time (sampling) -------------------------------------------------
+    # -- one step at a time (sampling, scoring) -------------------------------------------
+    def start_state(self, m: int):
+        """The zero state of m sequences, for :meth:`next_char_probabilities`."""
+        h = np.zeros((m, self.hidden), dtype=self.dtype)
+        return h, (np.zeros_like(h) if self.layer.has_cell else None)
+
+    def next_char_probabilities(self, symbols: np.ndarray | None, state, temperature: float = 1.0):
+        """(probabilities (m, V) of the next symbol, new state) after reading ``symbols`` (m,).
+
+        ``symbols`` None reads the zero first input. The same call on an
+        :class:`engine.names.ensemble.Ensemble` averages its members, so
+        samplers and scorers work with either.
+        """
+        p, h, c = self.step_probabilities(symbols, *state, temperature)
+        return p, (h, c)
+
     def step_probabilities(self, symbols: np.ndarray | None, h, c, temperature: float = 1.0):
         """Advance m sequences by one symbol each; ``symbols`` None means the zero first input.
 
