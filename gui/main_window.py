@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # (label, module, class) of each tab; a tab's module is imported when the tab is first shown.
 TABS = (
     ("Gradients", "gui.gradients", "GradientsTab"),
-    ("Names", "gui.names_tab", "NamesTab"),
+    ("Names", "gui.names", "NamesTab"),
     ("Jazz", "gui.jazz_tab", "JazzTab"),
 )
 
