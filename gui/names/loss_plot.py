@@ -34,6 +34,7 @@ class LossPlot:
         item = self.widget.getPlotItem()
         item.setAxisItems({"bottom": StepAxis(orientation="bottom")})
         item.setLabel("bottom", "training step")
+        item.getAxis("left").setWidth(52)  # fixed: new tick labels never re-lay out the plot while it trains
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="mean")  # a 100,000-step run stays smooth
         self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name=LEGEND_NAMES["train"][0])
@@ -73,6 +74,7 @@ class LossPlot:
         self.show_empty(False)
         self.fit_legend()
         self.widget.getPlotItem().enableAutoRange()
+        self.widget.getViewBox().disableAutoRange()  # redraw() frames the curves itself, in the same pass
 
     def add(self, event: Progress) -> None:
         """Take the losses of one progress event (drawn at the next redraw)."""
@@ -98,6 +100,7 @@ class LossPlot:
         if not self.dirty:
             return
         self.dirty = False
+        self._frame()  # the range first: the curves then clip and downsample once, for the new range
         self.train_curve.setData(np.asarray(self.train_steps), np.asarray(self.train_losses))
         if self.val_steps:
             self.val_curve.setData(np.asarray(self.val_steps), np.asarray(self.val_losses))
@@ -107,6 +110,17 @@ class LossPlot:
         if self.ensemble_steps:
             self.ensemble_curve.setData(np.asarray(self.ensemble_steps), np.asarray(self.ensemble_losses))
             self.fit_legend()
+
+    def _frame(self) -> None:
+        """Show every point: set the range with the new data, so one paint draws both (auto-range would
+        repaint a second time once it noticed the data had grown)."""
+        losses = self.train_losses + self.val_losses + self.ensemble_losses
+        if not losses:
+            return
+        low, high = min(losses), max(losses)
+        pad = 0.04 * (high - low) or 0.05
+        last = max(self.train_steps[-1:] + self.val_steps[-1:] + self.ensemble_steps[-1:] + [1])
+        self.widget.getViewBox().setRange(xRange=(0, last * 1.02), yRange=(low - pad, high + pad), padding=0)
 
     # -- looks ---------------------------------------------------------------------------
     def show_empty(self, empty: bool) -> None:

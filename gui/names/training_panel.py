@@ -33,7 +33,10 @@ ENDINGS = {
 }
 
 
-NOTE_EVERY_S = 0.25  # the note under the bar changes at most four times a second (a new text re-lays out the column)
+# Every Qt call that lets go of the GIL costs the GUI thread up to a switch interval to get it back from the
+# training thread: the bar and the note change a few times a second, not at every event.
+BAR_EVERY_S = 0.2
+NOTE_EVERY_S = 0.5  # a new note also re-lays out the column
 
 
 class _TrainingJobPanel(JobPanel):
@@ -115,6 +118,7 @@ class TrainingPanel(QGroupBox):
 
         self.job = _TrainingJobPanel(worker, run_text="Train", unit="step", stop="finish", idle_text="Not trained yet")
         self._note_at = 0.0  # when the note last changed (time.monotonic)
+        self._bar_at = 0.0  # ... and the bar
         self.job.button.setDefault(True)
         self.job.lock_while_running(
             self.preset_combo, self.cell_combo, self.hidden_spin, self.batch_spin, self.steps_spin, self.lr_spin,
@@ -188,12 +192,15 @@ class TrainingPanel(QGroupBox):
         left = metrics.get("time_left")
         bound = bool(config.time_limit) or bool(metrics.get("may_stop_early"))
         eta = format_eta(left, at_most=bound) if left is not None and event.step > 0 else ""
+        now = time.monotonic()
+        if now - self._bar_at < BAR_EVERY_S and event.step < event.total:
+            return
+        self._bar_at = now
         bar = self.job.bar
         if bar.maximum() != event.total:
             bar.setRange(0, event.total)
         bar.setValue(min(event.step, event.total))
         bar.setFormat(f"step {event.step:,} of {event.total:,}" + (f" · {eta}" if eta else ""))
-        now = time.monotonic()
         if now - self._note_at < NOTE_EVERY_S and "val_loss" not in metrics:
             return
         self._note_at = now
