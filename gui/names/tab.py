@@ -11,7 +11,6 @@ workers; the GUI thread only draws, a few times a second.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import asdict, replace
 
@@ -40,10 +39,6 @@ CONTROLS_WIDTH = (240, 360)  # the control column never gets narrower than its w
 CONTROLS_PREFERRED = 340
 RESULTS_ROOMY_WIDTH = 700  # below this the controls column narrows before the results do
 REDRAW_MS = 250  # the loss curves are redrawn at most four times a second while training
-# While training runs in Python on another thread, the GUI thread waits up to the interpreter's switch
-# interval for the GIL after every Qt call that lets go of it (drawing an axis does, many times): 1 ms
-# instead of the default 5 keeps a redraw short. Set while training runs, restored after.
-TRAINING_SWITCH_INTERVAL_S = 0.001
 
 
 def _listening(job):
@@ -74,7 +69,6 @@ class NamesTab(QWidget):
         self._train_corpus: Corpus | None = None
         self._val_count = 0
         self._train_started = 0.0
-        self._switch_interval = sys.getswitchinterval()  # the interpreter's, restored after training
 
         self.worker = JobWorker(self)
         self.corpus_panel = CorpusPanel()
@@ -244,11 +238,8 @@ class NamesTab(QWidget):
 
     def _on_training_changed(self, running: bool) -> None:
         if running:
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._switch_interval, TRAINING_SWITCH_INTERVAL_S))
             self.redraw_timer.start()
         else:
-            sys.setswitchinterval(self._switch_interval)
             self.redraw_timer.stop()
             self.plot.redraw()
         self._update_actions()
