@@ -110,12 +110,31 @@ def check_audio() -> str:
     return "Qt Multimedia decodes WAV; no audio output device here, so playback will say so"
 
 
+def check_sound() -> str:
+    """FluidSynth renders a note with the General MIDI SoundFont (sampled sound for previews and WAV)."""
+    import numpy as np
+
+    from engine.jazz.render import render_steps, sampled_sound
+    from engine.jazz.synth import Note
+    from engine.jobs import run_job
+
+    found = sampled_sound()
+    if found is None:
+        raise RuntimeError("libfluidsynth or a General MIDI SoundFont is missing (apt-get install libfluidsynth3 "
+                           "fluid-soundfont-gm); previews fall back to the built-in synthesizer")
+    buffer = run_job(render_steps([Note(69, 0.0, 0.3, 100, 0)], 0.3, library=found[0], soundfont=found[1], tail=0.1))
+    if not np.abs(buffer).max() > 0:
+        raise RuntimeError(f"FluidSynth with {found[1].name} rendered silence")
+    return f"FluidSynth ({found[0]}) with {found[1]}; rendered a piano note"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "tensorflow": check_tensorflow,
     "keras": check_keras,
     "music21": check_music21,
     "midi": check_midi_ports,
     "audio": check_audio,
+    "sound": check_sound,
 }
 
 

@@ -14,7 +14,7 @@ The panel follows its :class:`gui.worker.JobWorker`:
 - running: the button reads "Stop"; the locked widgets are disabled; until the
   first step is done the bar is a busy indicator and the status line says what
   the job is doing (e.g. "Loading TensorFlow..."); then "Epoch 3/100 · ETA 0:42";
-- Stop asks the job to *finish* (``worker.finish()``: it returns what it has, through
+- Stop (``stopped`` turns True) asks the job to *finish* (``worker.finish()``: it returns what it has, through
   ``finished``), or to cancel when the panel was made with ``stop="cancel"``; the
   button reads "Stopping…" until the job ends.
 
@@ -48,6 +48,7 @@ class JobPanel(QWidget):
             raise ValueError("stop must be 'finish' or 'cancel'")
         self.worker, self.run_text, self.unit, self.stop_mode = worker, run_text, unit, stop
         self._ready = True
+        self.stopped = False  # the user pressed Stop during the current (or last) job
         self._locked: list[QWidget] = []
         self._first_step: int | None = None  # the step the job reported first
         self._clock: tuple[float, int] | None = None  # (time, step) when the first step ended
@@ -112,6 +113,7 @@ class JobPanel(QWidget):
         if not self.worker.is_running():
             self.run_requested.emit()
             return
+        self.stopped = True
         self.button.setEnabled(False)
         self.button.setText("Stopping…")
         if self.stop_mode == "finish":
@@ -123,7 +125,7 @@ class JobPanel(QWidget):
         for w in self._locked:
             w.setEnabled(not running)
         if running:
-            self._first_step, self._clock = None, None
+            self._first_step, self._clock, self.stopped = None, None, False
             self.button.setText("Stop")
             self.button.setEnabled(True)
             self.bar.setRange(0, 0)  # busy until the first step is done

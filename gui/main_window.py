@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 TABS = (
     ("Gradients", "gui.gradients", "GradientsTab"),
     ("Names", "gui.names", "NamesTab"),
-    ("Jazz", "gui.jazz_tab", "JazzTab"),
+    ("Jazz", "gui.jazz", "JazzTab"),
 )
 
 TAB_NAMES = tuple(label.lower() for label, _module, _cls in TABS)
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(_NotBuiltYet(), label)
         self.setCentralWidget(self.tabs)
 
-        self._build_menu()
+        self.open_action = self._build_menu()
         self._statuses: dict[QWidget, str] = {}  # each built tab's last status
         self.statusBar().showMessage(READY)
         self._restore()
@@ -130,11 +130,12 @@ class MainWindow(QMainWindow):
         return self._build_tab(self.tabs.currentIndex())
 
     # -- menu -----------------------------------------------------------------
-    def _build_menu(self) -> None:
+    def _build_menu(self) -> QAction:
+        """File and Help menus; returns File > Open (enabled by what the current tab can open)."""
         file_menu = self.menuBar().addMenu("&File")
-        self.open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
-        self.open_action.triggered.connect(self.open_file_dialog)
-        file_menu.addAction(self.open_action)
+        open_action = QAction("&Open…", self, shortcut=QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.open_file_dialog)
+        file_menu.addAction(open_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
         about_action.triggered.connect(self.show_about)
         help_menu.addAction(about_action)
+        return open_action
 
     def _update_actions(self) -> None:
         tab = self.current_tab()

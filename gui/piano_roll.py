@@ -1,5 +1,10 @@
 """A piano roll: notes as bars over time (beats) and pitch, melody and chords in two colours.
 
+Melody notes may instead be coloured by their class over the chord sounding
+(chord tone, scale/colour tone, approach tone, other; see
+:mod:`engine.jazz.tones`), with a key above the notes; hovering a melody note
+names it, its chord and its class.
+
 Time runs left to right in beats (quarter notes), bars are numbered from 1 on the
 bottom axis, pitches are named on the left axis (C4 = MIDI 60), black-key rows are
 shaded as on a keyboard; chord names run along a strip above the notes, like the
@@ -13,177 +18,32 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollBar,
+    QSizePolicy,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
+from engine.jazz.tones import CLASS_NAMES
 from gui.plotting import PALETTE
+from gui.roll_frame import BarAxis, ChordStrip, PitchAxis, note_name, stagger_names
 
-__all__ = ["PianoRoll", "PitchAxis", "BarAxis", "ChordStrip", "stagger_names", "note_name", "MELODY_COLOUR", "CHORD_COLOUR"]
+__all__ = ["PianoRoll", "PitchAxis", "BarAxis", "ChordStrip", "stagger_names", "note_name", "MELODY_COLOUR",
+           "CHORD_COLOUR", "CLASS_COLOURS"]
 
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 BLACK_KEYS = {1, 3, 6, 8, 10}
 MELODY_COLOUR = PALETTE["blue"]
 CHORD_COLOUR = PALETTE["orange"]
+CLASS_COLOURS = {"C": PALETTE["blue"], "S": PALETTE["green"], "A": PALETTE["purple"], "X": PALETTE["vermillion"]}
 DEFAULT_BARS_SHOWN = 16
 LEFT_MARGIN = -0.25  # a sliver before beat 0, so bar 1's number is not cut by the axis
-
-
-def note_name(pitch: int) -> str:
-    """Scientific pitch name: 60 -> 'C4', 61 -> 'C#4', 21 -> 'A0'."""
-    pitch = int(pitch)
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
-
-
-class PitchAxis(pg.AxisItem):
-    """Left axis naming pitches: every C when zoomed out, every semitone when zoomed in."""
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
-        lo, hi = int(np.ceil(minVal)), int(np.floor(maxVal))
-        if hi < lo:
-            return []
-        semitones = list(range(lo, hi + 1))
-        px_per_semitone = size / max(1.0, maxVal - minVal)
-        if px_per_semitone >= 13:  # room for a name on every row
-            return [(1, semitones)]
-        cs = [p for p in semitones if p % 12 == 0]
-        if px_per_semitone >= 5:
-            return [(12, cs), (1, [p for p in semitones if p % 12 in (4, 7)])]
-        return [(12, cs)]
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
-        return [note_name(round(v)) if 0 <= round(v) <= 127 else "" for v in values]
-
-
-class BarAxis(pg.AxisItem):
-    """Bottom axis in beats, labelled with bar numbers (1, 2, ...)."""
-
-    def __init__(self, beats_per_bar: float = 4.0, **kwargs):
-        super().__init__("bottom", **kwargs)
-        self.beats_per_bar = float(beats_per_bar)
-        self.setStyle(hideOverlappingLabels=12)  # bar 1's number sits on the very left edge
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803
-        bpb = self.beats_per_bar
-        span_bars = max(1e-9, (maxVal - minVal) / bpb)
-        px_per_bar = size / span_bars
-        step = 1
-        while px_per_bar * step < 36:  # keep labels apart
-            step *= 2
-        first = int(np.ceil(max(0.0, minVal) / bpb))
-        last = int(np.floor(maxVal / bpb))
-        bars = [b * bpb for b in range(first, last + 1) if b % step == 0]
-        ticks = [(bpb * step, bars)]
-        if px_per_bar / bpb >= 24:  # zoomed in: beat ticks without labels
-            beats = [b for b in np.arange(np.ceil(max(0.0, minVal)), np.floor(maxVal) + 1) if b % bpb]
-            ticks.append((1.0, list(beats)))
-        return ticks
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
-        if spacing < self.beats_per_bar - 1e-9:
-            return ["" for _ in values]
-        return [str(int(round(v / self.beats_per_bar)) + 1) for v in values]
-
-
-def stagger_names(xs: Sequence[float], widths: Sequence[float], right: float, gap: float = 6.0) -> list[tuple[int, float]]:
-    """Where chord names go on a chord line: ``(row, room)`` for each name, in pixels.
-
-    ``xs`` are the names' left edges (ascending), ``widths`` their text widths,
-    ``right`` the end of the line. One row when every name ends ``gap`` before the
-    next begins; otherwise two staggered rows (names alternate), which doubles the
-    room of each. ``room`` is the width a name may take before the next name on its
-    row: a name wider than its room has to be shortened.
-    """
-    n = len(xs)
-    one_row = all(xs[i] + widths[i] + gap <= xs[i + 1] for i in range(n - 1))
-    rows = 1 if one_row else 2
-    out = []
-    for i in range(n):
-        following = xs[i + rows] - gap if i + rows < n else right
-        out.append((i % rows, max(0.0, following - xs[i])))
-    return out
-
-
-class ChordStrip(QWidget):
-    """The chord names above a piano roll, in step with its time axis.
-
-    Each name starts at its chord's beat; the chord sounding at the left edge of
-    the view stays named there. Names share one line when they fit, else take two
-    staggered lines; a name that still has no room is elided (its tooltip has it whole).
-    """
-
-    def __init__(self, roll: PianoRoll):
-        super().__init__(roll)
-        self._roll = roll
-        self.labels: list[tuple[float, str]] = []
-        self.placed: list[tuple[str, float, int, str]] = []  # (name, x, row, shown text)
-        self.font_ = QFont()
-        self.font_.setPointSizeF(8.5)
-        self.font_.setBold(True)
-        self._metrics = QFontMetricsF(self.font_)
-        self._line = int(np.ceil(self._metrics.height())) + 2
-        self.setFixedHeight(self._line + 2)
-        self.setAutoFillBackground(False)
-
-    def set_labels(self, labels: Sequence[tuple[float, str]]) -> None:
-        self.labels = sorted((float(b), str(t)) for b, t in labels)
-        self.setVisible(bool(self.labels))
-        self.relayout()
-
-    def relayout(self) -> None:
-        """Place the names for the current view (call when it moves or resizes)."""
-        self.placed = []
-        left, right = self._view_pixels()
-        visible = []
-        for i, (beat, text) in enumerate(self.labels):
-            x = self._roll.beat_to_x(beat) - self.x()
-            nxt = self._roll.beat_to_x(self.labels[i + 1][0]) - self.x() if i + 1 < len(self.labels) else right
-            if nxt <= left or x >= right:
-                continue  # not sounding anywhere in view
-            visible.append((max(x, left), text))
-        xs = [x for x, _ in visible]
-        widths = [self._metrics.horizontalAdvance(t) for _, t in visible]
-        rows = 1
-        for (x, text), width, (row, room) in zip(visible, widths, stagger_names(xs, widths, right), strict=True):
-            shown = text if width <= room else self._metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
-            self.placed.append((text, x, row, shown))
-            rows = max(rows, row + 1)
-        self.setFixedHeight(rows * self._line + 2)
-        self.update()
-
-    def _view_pixels(self) -> tuple[float, float]:
-        left, right = self._roll.view_pixels()
-        return left - self.x(), right - self.x()
-
-    def name_at(self, x: float, y: float) -> str:
-        """The chord named at pixel (x, y) of the strip, or ''."""
-        row = int(y // self._line)
-        for text, left, r, shown in self.placed:
-            if r == row and left <= x <= left + self._metrics.horizontalAdvance(shown):
-                return text
-        return ""
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            name = self.name_at(event.position().x(), event.position().y())
-            if name:
-                QToolTip.showText(event.globalPosition().toPoint(), name, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(event)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("white"))
-        left, right = self._view_pixels()
-        painter.setClipRect(QRectF(left, 0, right - left, self.height()))
-        painter.setFont(self.font_)
-        painter.setPen(QColor("#5a4a00"))
-        for _, x, row, shown in self.placed:
-            if shown:
-                painter.drawText(QPointF(x + 1, row * self._line + self._metrics.ascent() + 1), shown)
-        painter.end()
 
 
 def _as_array(notes: Iterable[Sequence[float]]) -> np.ndarray:
@@ -195,11 +55,11 @@ def _as_array(notes: Iterable[Sequence[float]]) -> np.ndarray:
     return np.asarray(rows, dtype=float).reshape(-1, 4)
 
 
-def _brushes(colour: str, velocities: np.ndarray) -> list[QColor]:
-    """Louder notes are more opaque, like ink pressed harder."""
+def _brushes(colours: str | Sequence[str], velocities: np.ndarray) -> list[QColor]:
+    """One colour (or one per note); louder notes are more opaque, like ink pressed harder."""
     out = []
-    for v in velocities:
-        c = QColor(colour)
+    for k, v in enumerate(velocities):
+        c = QColor(colours if isinstance(colours, str) else colours[k])
         c.setAlphaF(float(np.clip(0.45 + 0.55 * v / 127.0, 0.45, 1.0)))
         out.append(c)
     return out
@@ -216,6 +76,7 @@ class PianoRoll(QWidget):
         self.total_beats = 16.0
         self.melody = np.zeros((0, 4))
         self.chords = np.zeros((0, 4))
+        self.classes: list[tuple[str, str]] | None = None  # each melody note's (class, chord), when coloured so
         self._syncing = False
 
         self.pitch_axis = PitchAxis("left")
@@ -269,9 +130,19 @@ class PianoRoll(QWidget):
             buttons.addWidget(b)
 
         self.chord_strip = ChordStrip(self)
+        self.class_key = QLabel(" ".join(
+            f"<span style='color:{CLASS_COLOURS[c]}'>■</span>&nbsp;{name}" for c, name in CLASS_NAMES.items()))
+        self.class_key.setMinimumWidth(0)  # in a narrow roll the key is cut, never the roll widened
+        self.class_key.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.class_key.setStyleSheet("color: #444; font-size: 8pt;")
+        self.class_key.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.class_key.setToolTip("Melody notes by what they are over the chord sounding when they start;\n"
+                                  "hover a note to see its name, the chord and its class")
+        self.class_key.hide()
         chart = QVBoxLayout()
         chart.setContentsMargins(0, 0, 0, 0)
         chart.setSpacing(0)
+        chart.addWidget(self.class_key)
         chart.addWidget(self.chord_strip)
         chart.addWidget(self.plot, 1)
         layout = QVBoxLayout(self)
@@ -282,6 +153,7 @@ class PianoRoll(QWidget):
         self.empty_label = QLabel("No notes yet", self.plot)
         self.empty_label.setStyleSheet("color: #888; background: transparent;")
         self.view.sigXRangeChanged.connect(self._sync_scrollbar)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.sigResized.connect(self.chord_strip.relayout)
         self.set_notes([], [])
 
@@ -304,14 +176,21 @@ class PianoRoll(QWidget):
         total_beats: float | None = None,
         chord_labels: Sequence[tuple[float, str]] = (),
         bars_shown: int = DEFAULT_BARS_SHOWN,
+        classes: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         """Show notes given as ``(pitch, start_beat, length_beats[, velocity])``.
 
         ``total_beats`` defaults to the end of the last note rounded up to a whole bar.
         ``chord_labels`` are ``(beat, "Dm7")`` pairs, named on the strip above the notes.
         The view opens on the first ``bars_shown`` bars (all of them if fewer).
+        ``classes`` gives each melody note's ``(class letter, chord symbol)``: the notes are
+        then coloured by class (:data:`CLASS_COLOURS`) and the key above them says how.
         """
         self.melody, self.chords = _as_array(melody), _as_array(chords)
+        self.classes = list(classes) if classes is not None else None
+        if self.classes is not None and len(self.classes) != len(self.melody):
+            raise ValueError("one class per melody note")
+        self.class_key.setVisible(self.classes is not None)
         self.beats_per_bar = float(beats_per_bar) if beats_per_bar > 0 else 4.0
         self.bar_axis.beats_per_bar = self.beats_per_bar
         both = np.vstack([self.melody, self.chords])
@@ -320,8 +199,9 @@ class PianoRoll(QWidget):
             total_beats = max(1.0, np.ceil(end / self.beats_per_bar - 1e-9)) * self.beats_per_bar
         self.total_beats = max(float(total_beats), self.beats_per_bar)
 
+        melody_colours = [CLASS_COLOURS[c] for c, _ in self.classes] if self.classes is not None else MELODY_COLOUR
         for bars, notes in ((self._melody_bars, self.melody), (self._chord_bars, self.chords)):
-            colour = MELODY_COLOUR if bars is self._melody_bars else CHORD_COLOUR
+            colour = melody_colours if bars is self._melody_bars else CHORD_COLOUR
             bars.setOpts(
                 x0=notes[:, 1], y0=notes[:, 0] - 0.42, width=np.maximum(notes[:, 2], 0.02), height=0.84,
                 brushes=_brushes(colour, notes[:, 3]),
@@ -368,6 +248,35 @@ class PianoRoll(QWidget):
             x = np.repeat(xs, 2)
             y = np.tile([-0.5, 127.5], len(xs))
             item.setData(x, y, connect="pairs")
+
+    # -- hovering ----------------------------------------------------------------------
+    def melody_note_at(self, beat: float, pitch: float) -> int | None:
+        """Index of the melody note sounding at ``beat`` on the row of ``pitch``, or None."""
+        notes = self.melody
+        if not len(notes):
+            return None
+        hit = (np.abs(notes[:, 0] - pitch) <= 0.5) & (notes[:, 1] <= beat) & (beat < notes[:, 1] + notes[:, 2])
+        found = np.flatnonzero(hit)
+        return int(found[-1]) if found.size else None
+
+    def describe_note(self, index: int) -> str:
+        """"E5 over Dm7: scale/colour tone" (just the name when the notes are not classed)."""
+        name = note_name(self.melody[index, 0])
+        if self.classes is None:
+            return name
+        letter, chord = self.classes[index]
+        return f"{name} over {chord}: {CLASS_NAMES[letter]}" if chord else f"{name}: {CLASS_NAMES[letter]}"
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if not self.view.sceneBoundingRect().contains(scene_pos):
+            return
+        point = self.view.mapSceneToView(scene_pos)
+        index = self.melody_note_at(point.x(), point.y())
+        if index is None:
+            QToolTip.hideText()
+            return
+        global_pos = self.plot.mapToGlobal(self.plot.mapFromScene(scene_pos))
+        QToolTip.showText(global_pos, self.describe_note(index), self.plot)
 
     def bar_count(self) -> int:
         return int(round(self.total_beats / self.beats_per_bar))

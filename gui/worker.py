@@ -21,12 +21,15 @@ Two ways to stop early, the same two as :mod:`engine.jobs`:
 ``shutdown(timeout_ms)`` cancels and waits at most that long. A job stuck in one
 long call (importing TensorFlow takes seconds and cannot be interrupted) is then
 left to end on its own: the window does not wait for it. When the application
-quits, it gives such jobs :data:`EXIT_BUDGET_S` in all, then ends the process
-without them -- so closing the window always takes well under a second.
+quits (``aboutToQuit``), it gives such jobs :data:`EXIT_BUDGET_S` in all, then
+ends the process without them -- so closing the window always takes well under
+a second. A process that ends without an event loop (a screenshot run) waits
+for them at exit instead: a thread destroyed while it runs would abort.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -38,7 +41,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from engine.jobs import Job, finish_job
+from engine.jobs import FINISH, FINISH_GRACE_EVENTS, Job
 
 __all__ = ["JobWorker", "EXIT_BUDGET_S", "abandoned_jobs"]
 
@@ -67,19 +70,19 @@ class _JobThread(QThread):
         job = None
         try:
             job = self._make_job()
+            started = False  # FINISH can only be sent into a paused yield
             while not self.cancel_requested.is_set():
-                if self.finish_requested.is_set():
-                    finished, result = finish_job(job)
-                    if finished:
-                        self.succeeded.emit(result)
-                    else:
-                        self.stopped.emit()
+                if started and self.finish_requested.is_set():
+                    self._finish(job)
                     return
+                if self.finish_requested.is_set():
+                    break  # not begun: nothing to keep
                 try:
                     event = next(job)
                 except StopIteration as stop:
                     self.succeeded.emit(stop.value)
                     return
+                started = True
                 self.progress.emit(event)
             job.close()
             self.stopped.emit()
@@ -90,6 +93,18 @@ class _JobThread(QThread):
             if job is not None:
                 job.close()
 
+    def _finish(self, job: Job) -> None:
+        """Send FINISH; the events it still yields are real progress and are passed on (see finish_job)."""
+        for _ in range(FINISH_GRACE_EVENTS):
+            try:
+                event = job.send(FINISH)
+            except StopIteration as stop:
+                self.succeeded.emit(stop.value)
+                return
+            self.progress.emit(event)
+        job.close()
+        self.stopped.emit()
+
 
 def abandoned_jobs() -> int:
     """How many job threads a timed-out shutdown left running (they end on their own)."""
@@ -97,6 +112,13 @@ def abandoned_jobs() -> int:
         if thread.isFinished():
             _abandoned.discard(thread)
     return len(_abandoned)
+
+
+def _wait_at_exit() -> None:
+    """At interpreter exit without an event loop: let left-over jobs end (each stops at its next step)."""
+    for thread in list(_abandoned):
+        thread.cancel_requested.set()
+        thread.wait(60_000)
 
 
 def _on_quit() -> None:
@@ -191,6 +213,8 @@ class JobWorker(QObject):
         ended = thread.wait(max(0, int(timeout_ms)))
         if not ended:
             log.info("a job is still busy in a long call; it will stop at its next step")
+            if not _abandoned:
+                atexit.register(_wait_at_exit)
             _abandoned.add(thread)
         self._release(thread)
         return ended

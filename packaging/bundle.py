@@ -104,6 +104,32 @@ DATA_DROP = (
 
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
 
+# Sampled sound (engine/jazz/render.py): libfluidsynth is loaded with ctypes, which PyInstaller cannot
+# follow, so the library (PyInstaller then collects what it links to) and the General MIDI SoundFont
+# are added by path. The app looks in its own folder first: the library beside its other libraries,
+# the SoundFont as soundfonts/FluidR3_GM.sf2 with its copyright file.
+FLUIDSYNTH_LIBRARY = "libfluidsynth.so.3"  # Debian's libfluidsynth3
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")  # Debian's fluid-soundfont-gm: MIT licence, 141 MB
+SOUNDFONT_COPYRIGHT = Path("/usr/share/doc/fluid-soundfont-gm/copyright")
+SOUNDFONT_FOLDER = "soundfonts"
+
+
+def sampled_sound_files() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(binaries, datas) entries for the spec: libfluidsynth and the SoundFont with its licence.
+
+    Raises FileNotFoundError naming the Debian package to install when one is missing, so a
+    build never ships an app that has silently lost its instruments.
+    """
+    libraries = sorted(p for folder in ("/usr/lib", "/usr/lib64", "/lib") for p in Path(folder).glob(f"**/{FLUIDSYNTH_LIBRARY}"))
+    if not libraries:
+        raise FileNotFoundError(f"{FLUIDSYNTH_LIBRARY} is missing: apt-get install libfluidsynth3")
+    if not SOUNDFONT.is_file():
+        raise FileNotFoundError(f"{SOUNDFONT} is missing: apt-get install fluid-soundfont-gm")
+    datas = [(str(SOUNDFONT), SOUNDFONT_FOLDER)]
+    if SOUNDFONT_COPYRIGHT.is_file():
+        datas.append((str(SOUNDFONT_COPYRIGHT), SOUNDFONT_FOLDER))
+    return [(str(libraries[0]), ".")], datas  # by its soname, the name the app loads
+
 
 def icon_png(size: int) -> Path:
     """Where the PNG of the application icon at ``size`` x ``size`` pixels lives."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the system libraries Qt (xcb or offscreen), QtMultimedia and the tests need.
+# Install the system libraries Qt (xcb or offscreen), QtMultimedia, FluidSynth and the tests need.
 # Runs apt-get only as root on a Debian/Ubuntu machine and only when something is missing.
 set -euo pipefail
 
@@ -9,6 +9,7 @@ packages=(
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-shm0 libxcb-sync1
   libpulse0 fonts-dejavu-core
+  libfluidsynth3 fluid-soundfont-gm  # sampled sound for the jazz preview and WAV (FluidSynth, FluidR3 GM, MIT)
   desktop-file-utils  # the tests validate the Linux .desktop entry with it
 )
 

@@ -112,3 +112,33 @@ def tiny_model():
 
     corpus = build_corpus(read_song(default_piece()))
     return run_job(train_job(corpus, TrainSettings(epochs=4, n_a=16, t_x=16, stride=2, batch_size=64, seed=3)))
+
+
+def triplet_line(bars: int, low: int = 64) -> list[tuple[float, float, int]]:
+    """Swung eighths (2/3 + 1/3 of a beat) on beats 1-2, a quarter-note triplet group on beats 3-4."""
+    notes = []
+    for bar in range(bars):
+        t = bar * 4.0
+        for beat in range(2):
+            notes.append((t + beat, 2 / 3, low + (bar + beat) % 5))
+            notes.append((t + beat + 2 / 3, 1 / 3, low + 2 + (bar + beat) % 5))
+        for k in range(3):
+            notes.append((t + 2 + k * 2 / 3, 2 / 3, low + 4 - k))
+    return notes
+
+
+def tied_line(bars: int, low: int = 62) -> list[tuple[float, float, int]]:
+    """Each bar: three quarters, then a note from beat 4 held two beats into the next bar."""
+    notes = []
+    for bar in range(0, bars, 2):
+        t = bar * 4.0
+        notes += [(t, 1.0, low), (t + 1, 1.0, low + 2), (t + 2, 1.0, low + 4), (t + 3, 3.0, low + 7), (t + 6, 2.0, low + 5)]
+    return notes
+
+
+def read_back(notes, path: Path):
+    """Write ``notes`` (engine Notes) as a one-track MIDI file and read them back with mido."""
+    from engine.jazz import read_song
+
+    write_midi(path, [{"name": "Melody", "channel": 0, "program": 0, "notes": [(n.start, n.duration, n.pitch) for n in notes]}])
+    return list(read_song(path).parts[0].notes)

@@ -77,7 +77,7 @@ def test_train_then_generate(capsys, tmp_path):
     for f in files:
         report = check_midi(f)
         assert report.ok and report.tempo_bpm == pytest.approx(150.0, abs=0.01)
-        assert [t.name for t in report.tracks[1:]] == ["Melody", "Chords"]
+        assert [t.name for t in report.tracks[1:]] == ["Melody", "Bass", "Comping", "Drums"]  # --style swing
         assert mido.MidiFile(f).length == pytest.approx(8 * 4 * 60 / 150, abs=1e-3)  # the measures, no more
 
     status, _, err = run(capsys, "generate", "--model", str(model_dir), "--out", str(out_file), "--chords", "Dm7 Q7")

@@ -53,13 +53,14 @@ def improvisation(time_signature=(4, 4), chords="Dm7 G7 Cmaj7 A7", tempo=120.0, 
             melody.append(Note(start, start + 0.5, pitch, 96))
     return Improvisation(
         melody=tuple(melody),
-        chords=tuple(parse_chord_symbols(chords)),
+        changes=tuple((c,) for c in parse_chord_symbols(chords)),
         tokens=(),
         time_signature=time_signature,
         tempo=tempo,
         key=key,
+        swing=1.0,
         seed=0,
-        variation=0,
+        originality=1.0,
     )
 
 

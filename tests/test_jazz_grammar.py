@@ -117,11 +117,19 @@ def test_encode_measure_by_hand():
     assert last == 64
 
 
-def test_notes_cross_no_barline_and_silence_becomes_rests():
+def test_a_note_held_over_the_barline_is_tied_and_stays_one_note():
     notes = [Note(3.0, 6.0, 67)]  # starts in bar 1, rings into bar 2
     per_bar = encode(notes, [(0.0, 4.0), (4.0, 4.0)], [C7, C7])
     assert [str(t) for t in per_bar[0]] == ["R,3.000", "C,1.000"]
-    assert [str(t) for t in per_bar[1]] == ["R,4.000"]
+    assert [str(t) for t in per_bar[1]] == ["T,2.000", "R,2.000"]
+    assert per_bar[1][0].tied and not per_bar[1][0].is_rest
+    decoded = decode([t for m in per_bar for t in m], [C7, C7], 4.0)
+    assert [(n.start, n.end) for n in decoded] == [(3.0, 6.0)]
+
+
+def test_a_tie_after_a_rest_is_silence():
+    notes = decode([Token("R", 4.0), Token("T", 1.0), Token("C", 1.0)], [C7, C7], 4.0)
+    assert [(n.start, n.end) for n in notes] == [(5.0, 6.0)]
 
 
 def test_realise_pitch_keeps_class_window_and_range():
@@ -155,10 +163,10 @@ def test_round_trip_on_the_bundled_piece_keeps_classes_and_durations():
     original = [list(m.tokens) for m in corpus.measures]
     again, notes = _round_trip(original, chords, 4.0)
     assert [[(t.kind, t.duration) for t in m] for m in again] == [[(t.kind, t.duration) for t in m] for m in original]
-    # and the notes are a clean line on the sixteenth grid
-    assert all((n.start * 4).is_integer() and (n.end * 4).is_integer() for n in notes)
+    # and the notes are a clean line on the twelfth grid
+    assert all(abs(n.start * 12 - round(n.start * 12)) < 1e-9 and abs(n.end * 12 - round(n.end * 12)) < 1e-9 for n in notes)
     assert all(a.end <= b.start for a, b in zip(notes, notes[1:], strict=False))
-    pitched = [t for m in original for t in m if not t.is_rest]
+    pitched = [t for m in original for t in m if t.is_pitched]
     assert len(pitched) == len(notes)
     inside = sum(t.low <= b.pitch - a.pitch <= t.high for t, a, b in zip(pitched[1:], notes, notes[1:], strict=False))
     assert inside >= 0.9 * (len(notes) - 1)  # almost every interval lands inside its window
@@ -167,7 +175,7 @@ def test_round_trip_on_the_bundled_piece_keeps_classes_and_durations():
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 3), st.integers(1, 8), st.integers(50, 80)),  # rest before (16ths), length, pitch
+        st.tuples(st.integers(0, 6), st.integers(1, 30), st.integers(50, 80)),  # rest before (12ths), length, pitch
         min_size=1,
         max_size=40,
     ),
@@ -180,14 +188,60 @@ def test_round_trip_property(events, symbol, meter):
     size = num * 4.0 / den
     notes, cursor = [], 0.0
     for gap, length, pitch in events:
-        start = cursor + gap * 0.25
-        notes.append(Note(start, start + length * 0.25, pitch))
-        cursor = start + length * 0.25
+        start = cursor + gap / 12
+        notes.append(Note(start, start + length / 12, pitch))
+        cursor = start + length / 12
     n_measures = int(cursor // size) + 1
     chords = [chord] * n_measures
     spans = [(k * size, size) for k in range(n_measures)]
     original = encode(notes, spans, chords)
     for m in original:
         assert sum(t.duration for t in m) == pytest.approx(size)
-    again, _ = _round_trip(original, chords, size)
+    again, decoded = _round_trip(original, chords, size)
     assert [[(t.kind, t.duration) for t in m] for m in again] == [[(t.kind, t.duration) for t in m] for m in original]
+    # every note comes back whole, ties and all: same onsets and ends
+    assert [(round(n.start * 12), round(n.end * 12)) for n in decoded] == [
+        (round(n.start * 12), round(n.end * 12)) for n in notes
+    ]
+
+
+# ---- twelfths, ties and repeated notes ------------------------------------------------------------------------
+
+
+def test_triplet_durations_are_exact_twelfths_and_read_back():
+    token = Token.parse("C,0.333,<m3,m-3>")
+    assert token.duration == 1 / 3 and token.steps == 4 and str(token) == "C,0.333,<m3,m-3>"
+    assert Token("S", 2 / 3) == Token.parse("S,0.667") and Token("R", 1 / 12).steps == 1
+    assert str(Token("T", 1.5)) == "T,1.500" and Token.parse("T,1.500").tied
+    assert sum(Token.parse("C,0.333").duration for _ in range(3)) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["T,0.500,<m3,m-3>", "R,0.500,<m3,m-3>", "C,0.125", "C,nan", "C,inf", "CC,0.5"])
+def test_bad_tokens_of_the_new_kinds(text):
+    with pytest.raises(ValueError):
+        Token.parse(text)
+
+
+def test_a_repeat_only_when_the_token_asks_for_one():
+    rng = np.random.default_rng(0)
+    # centred on 0: the source repeated its note, and the repeat is kept
+    assert all(realise_pitch(Token("C", 0.5, -3, 3), C7, 64, (48, 84), rng) == 64 for _ in range(20))
+    # any other window never lands on the previous pitch, and moves the way the source moved
+    for low, high in [(-1, 5), (-5, 1), (-2, 4), (-4, 2), (-3, 4)]:
+        for kind in "CSA":
+            for _ in range(20):
+                pitch = realise_pitch(Token(kind, 0.5, low, high), C7, 64, (48, 84), rng)
+                assert pitch != 64
+                assert (pitch > 64) == (low + high > 0)
+
+
+def test_line_builder_is_what_decode_uses():
+    from engine.jazz.grammar import LineBuilder
+
+    tokens = [Token("C", 1.0), Token("S", 2 / 3, -1, 5), Token("R", 1 / 3), Token("C", 2.0, -4, 2), Token("T", 1.0)]
+    line = LineBuilder(lambda t: C7, (48, 84), np.random.default_rng(3))
+    for token in tokens:
+        line.add(token, until=8.0)
+    decoded = decode(tokens, [C7, C7], 4.0, (48, 84), np.random.default_rng(3))
+    assert line.notes == decoded
+    assert [(n.start, n.end) for n in decoded] == [(0.0, 1.0), (1.0, 5 / 3), (2.0, 5.0)]  # the tie lengthens the note

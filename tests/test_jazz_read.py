@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -121,6 +122,34 @@ def test_empty_file(tmp_path):
         read_song(tmp_path / "empty.mid")
 
 
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.mid"
+    os.mkfifo(fifo)
+    began = time.perf_counter()
+    with pytest.raises(MidiReadError, match="pipe .FIFO., not a MIDI file"):
+        read_song(fifo)
+    assert time.perf_counter() - began < 1.0
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_is_a_device_not_an_empty_file():
+    with pytest.raises(MidiReadError, match="is a device") as caught:
+        read_song("/dev/zero")
+    assert "empty" not in str(caught.value)
+
+
+def test_a_tempo_of_zero_is_one_clear_message(tmp_path):
+    path = two_part_file(tmp_path / "t.mid", bars=2)
+    mid = mido.MidiFile(path)
+    for msg in mid.tracks[0]:
+        if msg.type == "set_tempo":
+            msg.tempo = 0
+    mid.save(tmp_path / "zero.mid")
+    with pytest.raises(MidiReadError, match="tempo of 0") as caught:
+        read_song(tmp_path / "zero.mid")
+    assert "\n" not in str(caught.value)
+
+
 def test_not_a_midi_file(tmp_path):
     (tmp_path / "song.mid").write_text("X: 1\nT: not midi but ABC notation\nK: C\nCDEF|\n")
     with pytest.raises(MidiReadError, match="not a MIDI file"):
@@ -216,6 +245,24 @@ def test_measures_follow_the_time_signature(tmp_path, num, den, length):
     assert starts == [k * length for k in range(len(starts))]
 
 
+def test_a_1_32_time_signature_stays_1_32(tmp_path):
+    from engine.jazz.corpus import SourceInfo
+
+    notes = [(k * 0.125, 0.125, 60 + k % 5) for k in range(64)]
+    path = write_midi(
+        tmp_path / "tiny.mid",
+        [{"name": "Lead", "channel": 0, "program": 56, "notes": notes}],
+        time_signatures=[(0.0, 1, 32)],
+    )
+    song = read_song(path)
+    assert str(song.time_signatures[0]) == "1/32"
+    corpus = build_corpus(song)
+    assert corpus.time_signature == (1, 32)
+    info = corpus.source_info()
+    assert info.time_signature == (1, 32) and SourceInfo.from_json(info.to_json()).time_signature == (1, 32)
+    assert sum(t.duration for m in corpus.measures for t in m.tokens) == pytest.approx(len(corpus.measures) * 0.125, abs=0.1)
+
+
 def test_time_signature_change_mid_piece(tmp_path):
     melody = swing_melody(4) + [(16 + 3 * b + o, d, p) for b in range(4) for o, d, p in [(0, 1, 64), (1, 1, 67), (2, 1, 65)]]
     chords = block_chords(II_V_I, 4) + [(16 + 3 * b, 3, p) for b in range(4) for p in (48, 52, 55)]
@@ -278,3 +325,10 @@ def test_importing_the_engine_loads_neither_tensorflow_nor_music21():
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.split() == ["False", "False", "False"]
+
+
+@pytest.mark.parametrize(("num", "den"), [(4, 64), (64, 4)])
+def test_a_meter_beyond_32_is_one_clear_message(tmp_path, num, den):
+    path = two_part_file(tmp_path / "odd.mid", bars=2, num=num, den=den)
+    with pytest.raises(MidiReadError, match=f"time signature of {num}/{den}.*1 to 32"):
+        read_song(path)

@@ -11,9 +11,13 @@ import mido
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
+from engine.jazz import DEFAULT_MELODY_PROGRAM
+from engine.jazz.band import STYLES
 from engine.jazz.synth import SAMPLE_RATE, TAIL_SECONDS
+from gui import messages
+from gui.jazz.band_panel import STYLE_DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_TIMEOUT = 120_000  # ms; training a tiny model takes seconds, loading TensorFlow the first time too
@@ -25,40 +29,47 @@ def tab(main_window, qtbot, monkeypatch):
     monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")  # the numpy synthesizer, whatever is installed
     main_window.select_tab("jazz")
     jazz = main_window.tabs.currentWidget()
-    qtbot.waitUntil(lambda: jazz.corpus is not None and not jazz.task_worker.is_running(), timeout=30_000)
-    jazz.epochs_spin.setValue(3)
-    jazz.units_spin.setValue(16)
-    jazz.measures_spin.setValue(4)
-    jazz.variations_spin.setValue(2)
+    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.tasks.is_running(), timeout=30_000)
+    jazz.training.epochs_spin.setValue(3)
+    jazz.training.units_spin.setValue(16)
+    jazz.improvise.measures_spin.setValue(4)
+    jazz.improvise.variations_spin.setValue(2)
     yield jazz
     main_window.select_tab("gradients")  # the next window starts on a tab that reads nothing
 
 
 def _idle(tab, qtbot, timeout=30_000):
-    qtbot.waitUntil(lambda: not tab.task_worker.is_running(), timeout=timeout)
+    qtbot.waitUntil(lambda: not tab.session.tasks.is_running(), timeout=timeout)
 
 
 def _train(tab, qtbot):
-    tab.train_button.click()
-    qtbot.waitUntil(lambda: not tab.train_worker.is_running(), timeout=TRAIN_TIMEOUT)
-    assert tab.model is not None, tab.last_message
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: not tab.session.trainer.is_running(), timeout=TRAIN_TIMEOUT)
+    assert tab.session.model is not None, tab.session.last_message
 
 
 def _generate(tab, qtbot):
-    tab.generate_button.click()
-    qtbot.waitUntil(lambda: len(tab.variation_views) == tab.variations_spin.value(), timeout=30_000)
+    tab.improvise.generate_button.click()
+    qtbot.waitUntil(lambda: len(tab.variations.views) == tab.improvise.variations_spin.value(), timeout=30_000)
     _idle(tab, qtbot)
 
 
-def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: int, measures: int):
-    """What a DAW would see, read with mido: type 1, tempo, meter, two named tracks, every note closed."""
+def _choose(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def _check_midi(path: Path, tempo: float, expected: dict[str, int], measures: int):
+    """What a DAW would see, read with mido: type 1, tempo, meter, named tracks with their programs, notes closed.
+
+    ``expected``: track name -> General MIDI program (drums: on channel 10, whatever their program).
+    """
     mid = mido.MidiFile(path)
     assert mid.type == 1
     metas = [m for t in mid.tracks for m in t if m.is_meta]
     assert mido.tempo2bpm(next(m for m in metas if m.type == "set_tempo").tempo) == pytest.approx(tempo, abs=0.01)
     assert any(m.type == "time_signature" for m in metas) and any(m.type == "key_signature" for m in metas)
     names = [t.name for t in mid.tracks]
-    assert "Melody" in names and "Chords" in names
+    assert set(expected) <= set(names)
     programs = {}
     for track in mid.tracks:
         assert track[-1].type == "end_of_track"
@@ -72,7 +83,9 @@ def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: in
             elif msg.type in ("note_off", "note_on"):
                 sounding[(msg.channel, msg.note)] -= 1
         assert all(v == 0 for v in sounding.values()), f"unclosed notes in {track.name}"
-    assert programs == {"Melody": melody_program, "Chords": chord_program}
+    drums = {t.name for t in mid.tracks if any(m.type == "note_on" and m.channel == 9 for m in t)}
+    assert drums <= {"Drums"}
+    assert {k: v for k, v in programs.items() if k != "Drums"} == {k: v for k, v in expected.items() if k != "Drums"}
     now, last_note = 0, 0
     for msg in mido.merge_tracks(mid.tracks):
         now += msg.time
@@ -82,15 +95,15 @@ def _check_midi(path: Path, tempo: float, melody_program: int, chord_program: in
 
 
 def test_bundled_tune_is_preselected_without_loading_tensorflow(tab):
-    assert tab.song.name == "studio_blues.mid"
-    assert tab.parts_table.rowCount() == len(tab.song.parts)
-    melody = tab.corpus.melody_index
-    assert tab.parts_table.item(melody, 1).text().startswith("★")
-    assert f"{tab.corpus.token_count}</b> tokens" in tab.corpus_label.text()
-    assert f"vocabulary <b>{tab.corpus.vocab_size}</b>" in tab.corpus_label.text()
-    assert len(tab.source_roll.melody) == tab.song.parts[melody].note_count
-    assert tab.source_roll.bar_count() >= 32
-    assert not tab.generate_button.isEnabled() and tab.train_button.isEnabled()
+    assert tab.session.song.name == "studio_blues.mid"
+    assert tab.parts.table.rowCount() == len(tab.session.song.parts)
+    melody = tab.session.corpus.melody_index
+    assert tab.parts.table.item(melody, 1).text().startswith("★")
+    assert f"{tab.session.corpus.token_count}</b> tokens" in tab.parts.corpus_label.text()
+    assert f"vocabulary <b>{tab.session.corpus.vocab_size}</b>" in tab.parts.corpus_label.text()
+    assert len(tab.source.roll.melody) == tab.session.song.parts[melody].note_count
+    assert tab.source.roll.bar_count() >= 32
+    assert not tab.improvise.generate_button.isEnabled() and tab.training.panel.button.isEnabled()
 
 
 def test_the_window_loads_no_tensorflow_until_training(tmp_path):
@@ -103,9 +116,9 @@ def test_the_window_loads_no_tensorflow_until_training(tmp_path):
         "w = MainWindow(); heavy = [m for m in ('tensorflow', 'keras', 'music21') if m in sys.modules]\n"
         "w.select_tab('jazz'); w.show(); tab = w.tabs.currentWidget()\n"
         "end = time.time() + 60\n"
-        "while time.time() < end and tab.corpus is None:\n"
+        "while time.time() < end and tab.session.corpus is None:\n"
         "    app.processEvents(); time.sleep(0.01)\n"
-        "print(heavy, tab.corpus is not None, 'tensorflow' in sys.modules)\n"
+        "print(heavy, tab.session.corpus is not None, 'tensorflow' in sys.modules)\n"
         "w.close()\n"
     )
     env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path),
@@ -119,22 +132,23 @@ def test_the_window_loads_no_tensorflow_until_training(tmp_path):
 @pytest.mark.tf
 def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, monkeypatch):
     _train(tab, qtbot)
-    assert len(tab.history["loss"]) == 3
-    assert list(tab.loss_curve.getData()[0]) == [1, 2, 3]
-    assert tab.train_progress.value() == tab.train_progress.maximum()
-    assert tab.generate_button.isEnabled() and tab.save_model_button.isEnabled()
+    assert len(tab.training.history["loss"]) == 3
+    assert list(tab.training.curves.loss_curve.getData()[0]) == [1, 2, 3]
+    assert tab.training.panel.bar.value() == tab.training.panel.bar.maximum()
+    assert tab.improvise.generate_button.isEnabled() and tab.training.save_model_button.isEnabled()
 
     _generate(tab, qtbot)
-    assert len(tab.variations) == 2 and tab.views.currentIndex() == 1
-    for view, improv in zip(tab.variation_views, tab.variations, strict=True):
+    assert len(tab.session.variations) == 2 and tab.views.currentIndex() == 1
+    for view, improv in zip(tab.variations.views, tab.session.variations, strict=True):
         assert len(view.roll.melody) == len(improv.melody) > 0
         assert view.roll.bar_count() == 4
 
     # Export through the button and the (stubbed) file dialog, with the chosen tempo and instruments.
-    tab.source_tempo_check.setChecked(False)
-    tab.tempo_spin.setValue(100)
-    tab.melody_program.setCurrentIndex(11)  # vibraphone
-    tab.chord_program.setCurrentIndex(0)
+    tab.sound.source_tempo_check.setChecked(False)
+    tab.sound.tempo_spin.setValue(100)
+    _choose(tab.band.style_combo, "none")  # the melody over block chords, as a plain two-track file
+    _choose(tab.band.melody_program, 11)  # vibraphone
+    _choose(tab.band.chord_program, 0)
     target = tmp_path / "solo.mid"
     asked = {}
 
@@ -143,35 +157,37 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
         return str(target), filters
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_save)
-    tab.variation_views[0].export_button.click()
+    tab.variations.views[0].export_action.trigger()
     qtbot.waitUntil(target.exists, timeout=20_000)
     _idle(tab, qtbot)
     assert Path(asked["default"]).name == "studio_blues-improv1-seed1.mid"
-    _check_midi(target, 100, 11, 0, 4)
+    _check_midi(target, 100, {"Melody": 11, "Chords": 0}, 4)
 
     # A second export to the same file asks first; "No" leaves it alone.
     before = target.read_bytes()
     questions = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: questions.append(a) or QMessageBox.StandardButton.No)
-    tab.melody_program.setCurrentIndex(26)
-    tab.variation_views[0].export_button.click()
+    monkeypatch.setattr(messages, "ask", lambda *a, **k: questions.append(a) or False)
+    _choose(tab.band.melody_program, 26)
+    tab.variations.views[0].export_action.trigger()
     _idle(tab, qtbot)
     assert len(questions) == 1 and target.read_bytes() == before
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    tab.variation_views[0].export_button.click()
+    monkeypatch.setattr(messages, "ask", lambda *a, **k: True)
+    tab.variations.views[0].export_action.trigger()
     _idle(tab, qtbot)
-    _check_midi(target, 100, 26, 0, 4)
+    _check_midi(target, 100, {"Melody": 26, "Chords": 0}, 4)
 
     # Dragging a variation out hands over a real MIDI file.
-    urls = tab.variation_views[1].drag_handle.mime_data().urls()
+    handle = tab.variations.views[1].drag_handle
+    qtbot.waitUntil(handle.ready, timeout=20_000)  # the file is written on a worker, never in the GUI thread
+    urls = handle.mime_data().urls()
     dragged = Path(urls[0].toLocalFile())
     assert urls[0].isLocalFile() and dragged.suffix == ".mid"
-    _check_midi(dragged, 100, 26, 0, 4)
+    _check_midi(dragged, 100, {"Melody": 26, "Chords": 0}, 4)
 
     # The audio preview: a WAV as long as the measures at the chosen tempo, plus the release tail.
-    tab.variation_views[0].play_button.click()
-    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=20_000)
-    path, engine, seconds = tab.last_preview
+    tab.variations.views[0].play_button.click()
+    qtbot.waitUntil(lambda: tab.playback.last_preview is not None, timeout=20_000)
+    path, engine, seconds = tab.playback.last_preview
     expected = 4 * 4 * 60 / 100 + TAIL_SECONDS
     with wave.open(str(path), "rb") as w:
         assert w.getframerate() == SAMPLE_RATE and w.getnchannels() == 2
@@ -180,17 +196,58 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
     from PySide6.QtMultimedia import QMediaDevices
 
     if not QMediaDevices.audioOutputs():  # this machine: say so, keep the WAV
-        assert "No audio output device" in tab.audio_message.text() and tab.audio_message.isVisible()
-        assert tab.variation_views[0].play_button.text() == "▶ Play"
-    tab.stop_playing()
+        assert "No audio output device" in tab.sound.audio_message.text() and tab.sound.audio_message.isVisible()
+        assert tab.variations.views[0].play_button.text() == "▶ Play"
+    tab.playback.stop()
 
     wav = tmp_path / "take.wav"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(wav), ""))
-    tab.variation_views[1].wav_button.click()
+    tab.variations.views[1].wav_action.trigger()
     qtbot.waitUntil(wav.exists, timeout=20_000)
     _idle(tab, qtbot)
     with wave.open(str(wav), "rb") as w:
         assert w.getnframes() == round(expected * SAMPLE_RATE)
+
+    # The band: four named tracks, drums on channel 10; the preview plays what is exported,
+    # less the muted tracks -- or only the soloed ones.
+    _choose(tab.band.style_combo, "swing")
+    band_file = tmp_path / "band.mid"
+    assert tab.exports.export_variation(0, str(band_file))
+    qtbot.waitUntil(band_file.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    swing = STYLES["swing"]
+    _check_midi(band_file, 100, {"Melody": 26, "Bass": swing.bass_program, "Comping": swing.comp_program,
+                                 "Drums": 0}, 4)
+
+    def channels() -> set[int]:
+        return {n.channel for n in tab.playback.notes_for(0)[0]}
+
+    assert channels() == {0, 1, 2, 9}
+    tab.band.mute["drums"].setChecked(True)
+    assert channels() == {0, 1, 2}
+    tab.band.solo["bass"].setChecked(True)
+    assert channels() == {2}
+    tab.band.solo["bass"].setChecked(False)
+    tab.band.mute["drums"].setChecked(False)
+    tab.band.include["comping"].setChecked(False)  # left out of the file, and of the preview
+    assert channels() == {0, 2, 9}
+    trio = tmp_path / "trio.mid"
+    assert tab.exports.export_variation(0, str(trio))
+    qtbot.waitUntil(trio.exists, timeout=20_000)
+    _idle(tab, qtbot)
+    assert [t.name for t in mido.MidiFile(trio).tracks if t.name] == ["Melody", "Bass", "Drums"]
+    tab.band.include["comping"].setChecked(True)
+
+    # Export lead sheet: MusicXML with the melody and the chord symbols, as notation programs read it.
+    sheet = tmp_path / "take.musicxml"
+    assert tab.exports.export_lead_sheet(0, str(sheet))
+    qtbot.waitUntil(sheet.exists, timeout=30_000)
+    _idle(tab, qtbot)
+    from music21 import converter, harmony
+
+    score = converter.parse(str(sheet))
+    symbols = [c.figure for c in score.recurse().getElementsByClass(harmony.ChordSymbol)]
+    assert symbols and len(score.recurse().notes) > len(symbols)
 
 
 @pytest.mark.tf
@@ -198,29 +255,32 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
 def test_metheny_through_the_window(main_window, tab, qtbot, shared_data, tmp_path):
     path = shared_data / "original_metheny.mid"
     main_window.open_in_current_tab(str(path))  # what File > Open and a drop both do
-    qtbot.waitUntil(lambda: tab.song is not None and tab.song.name == path.name and tab.corpus is not None,
+    qtbot.waitUntil(lambda: tab.session.song is not None and tab.session.song.name == path.name and tab.session.corpus is not None,
                     timeout=30_000)
     _idle(tab, qtbot)
-    assert tab.parts_table.rowCount() == len(tab.song.parts) > 10
-    drums = [p.index for p in tab.song.parts if p.is_drums]
-    assert drums and tab.corpus.melody_index not in drums
-    tab.epochs_spin.setValue(2)
+    assert tab.parts.table.rowCount() == len(tab.session.song.parts) > 10
+    drums = [p.index for p in tab.session.song.parts if p.is_drums]
+    assert drums and tab.session.corpus.melody_index not in drums
+    tab.training.epochs_spin.setValue(2)
     _train(tab, qtbot)
     _generate(tab, qtbot)
-    tab.export_variation(1, str(tmp_path / "metheny-take.mid"))
+    tab.exports.export_variation(1, str(tmp_path / "metheny-take.mid"))
     qtbot.waitUntil((tmp_path / "metheny-take.mid").exists, timeout=20_000)
     _idle(tab, qtbot)
-    _check_midi(tmp_path / "metheny-take.mid", tab.tempo_spin.value(), 26, 4, 4)
+    swing = STYLES["swing"]  # the default: a rhythm section under the solo, four named tracks
+    _check_midi(tmp_path / "metheny-take.mid", tab.sound.tempo_spin.value(),
+                {"Melody": DEFAULT_MELODY_PROGRAM, "Bass": swing.bass_program, "Comping": swing.comp_program,
+                 "Drums": 0}, 4)
 
 
 def test_choosing_another_melody_and_refusing_drums(tab, qtbot):
-    chords = next(p.index for p in tab.song.parts if p.index != tab.corpus.melody_index)
-    tab._on_part_clicked(chords, 1)
+    chords = next(p.index for p in tab.session.song.parts if p.index != tab.session.corpus.melody_index)
+    tab.parts.part_clicked(chords, 1)
     _idle(tab, qtbot)
-    assert tab.corpus is None or tab.corpus.melody_index == chords or tab.last_message
-    tab.open_bundled()
+    assert tab.session.corpus is None or tab.session.corpus.melody_index == chords or tab.session.last_message
+    tab.piece.open_bundled()
     _idle(tab, qtbot)
-    assert tab.corpus is not None and tab.corpus.melody_index == tab.auto_melody
+    assert tab.session.corpus is not None and tab.session.corpus.melody_index == tab.session.auto_melody
 
 
 def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
@@ -231,42 +291,41 @@ def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                       Qt.KeyboardModifier.NoModifier)
     main_window.dropEvent(drop)
-    qtbot.waitUntil(lambda: "not a MIDI file" in tab.last_message, timeout=10_000)
-    assert tab.song.name == "studio_blues.mid"  # the piece that was open stays open
-    assert tab.file_label.text() == "studio_blues.mid"
+    qtbot.waitUntil(lambda: "not a MIDI file" in tab.session.last_message, timeout=10_000)
+    assert tab.session.song.name == "studio_blues.mid"  # the piece that was open stays open
+    assert tab.piece.file_label.text() == "studio_blues.mid"
     tab.open_path(str(tmp_path / "missing.mid"))
-    qtbot.waitUntil(lambda: "No such file" in tab.last_message, timeout=10_000)
+    qtbot.waitUntil(lambda: "No such" in tab.session.last_message, timeout=10_000)
 
 
 @pytest.mark.tf
 def test_stop_during_training_is_quick_and_keeps_the_model_so_far(main_window, tab, qtbot, tmp_path):
-    assert tab.model is None
-    tab.epochs_spin.setValue(500)
-    tab.train_button.click()
-    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 2, timeout=TRAIN_TIMEOUT)
-    assert tab.train_button.text() == "Stop"
-    assert "ETA" in tab.train_progress.format()
-    assert not tab.open_button.isEnabled() and not tab.save_model_button.isEnabled()
-    tab.train_button.click()
-    with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
-        pass
-    assert tab.train_button.text() == "Train" and tab.open_button.isEnabled()
-    done = len(tab.history["loss"])
+    assert tab.session.model is None
+    tab.training.epochs_spin.setValue(500)
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: len(tab.training.history["loss"]) >= 2, timeout=TRAIN_TIMEOUT)
+    assert tab.training.panel.button.text() == "Stop"
+    assert "ETA" in tab.training.panel.bar.format()
+    assert not tab.piece.open_button.isEnabled() and not tab.training.save_model_button.isEnabled()
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: not tab.session.training(), timeout=5_000)  # Stop finishes the job quickly
+    assert tab.training.panel.button.text() == "Train" and tab.piece.open_button.isEnabled()
+    done = len(tab.training.history["loss"])
     assert 2 <= done < 500
     # what was learnt is kept: the epochs on the curve, ready to improvise and to save
-    assert tab.model is not None and tab.model.epochs_trained == done
-    assert tab.model.history["loss"] == pytest.approx(tab.history["loss"])
-    assert tab.train_progress.format() == f"Stopped at epoch {done}/500"
-    assert "Model so far kept" in tab.train_status.text()
-    assert main_window.statusBar().currentMessage() == (
+    assert tab.session.model is not None and tab.session.model.epochs_trained == done
+    assert tab.session.model.history["loss"] == pytest.approx(tab.training.history["loss"])
+    assert tab.training.panel.bar.format() == f"Stopped at epoch {done}/500"
+    assert "Model so far kept" in tab.training.panel.status_line.text()
+    assert main_window.tab_status("jazz") == (
         f"Stopped after {done} of 500 epochs — the model so far is kept."
     )
-    assert tab.generate_button.isEnabled() and tab.save_model_button.isEnabled()
+    assert tab.improvise.generate_button.isEnabled() and tab.training.save_model_button.isEnabled()
     _generate(tab, qtbot)
-    assert len(tab.variations) == 2 and all(len(v.melody) > 0 for v in tab.variations)
-    assert tab.save_model(str(tmp_path / "so-far"))
+    assert len(tab.session.variations) == 2 and all(len(v.melody) > 0 for v in tab.session.variations)
+    assert tab.training.save_model(str(tmp_path / "so-far"))
     _idle(tab, qtbot)
-    assert (tmp_path / "so-far" / "model.keras").is_file() and (tmp_path / "so-far" / "model.json").is_file()
+    assert (tmp_path / "so-far" / "weights.npz").is_file() and (tmp_path / "so-far" / "model.json").is_file()
 
 
 @pytest.mark.tf
@@ -277,56 +336,55 @@ def test_stop_before_the_first_epoch_keeps_no_model(main_window, tab, qtbot, mon
 
     gate, real = threading.Event(), jazz_model.keras_module
     monkeypatch.setattr(jazz_model, "keras_module", lambda: gate.wait(30) and real())  # hold the job before any batch
-    tab.train_button.click()
-    tab.train_button.click()  # Stop, while TensorFlow is still "loading"
+    tab.training.panel.button.click()
+    tab.training.panel.button.click()  # Stop, while TensorFlow is still "loading"
     gate.set()
-    with qtbot.waitSignal(tab.train_worker.cancelled, timeout=5_000):
-        pass
-    assert tab.history["loss"] == [] and tab.model is None
-    assert not tab.generate_button.isEnabled() and not tab.save_model_button.isEnabled()
-    assert main_window.statusBar().currentMessage() == "Training stopped before the first epoch ended: no model yet."
+    qtbot.waitUntil(lambda: not tab.session.training(), timeout=5_000)  # Stop finishes the job quickly
+    assert tab.training.history["loss"] == [] and tab.session.model is None
+    assert not tab.improvise.generate_button.isEnabled() and not tab.training.save_model_button.isEnabled()
+    assert main_window.tab_status("jazz") == "Training stopped before the first epoch ended: no model yet."
 
 
 @pytest.mark.tf
 def test_save_load_model_and_close_mid_training(qtbot, tmp_path, main_window, tab, monkeypatch):
     _train(tab, qtbot)
     folder = tmp_path / "models" / "blues"
-    assert tab.save_model(str(folder))
+    assert tab.training.save_model(str(folder))
     _idle(tab, qtbot)
     saved = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert set(saved) == {"model.keras", "model.json"}
+    assert set(saved) == {"weights.npz", "model.json"}  # the engine's model folder
 
     # Saving over it asks first.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
-    assert not tab.save_model(str(folder))
+    monkeypatch.setattr(messages, "ask", lambda *a, **k: False)
+    assert not tab.training.save_model(str(folder))
 
     # Load it back: generation works from the loaded model.
-    tab.model = None
-    assert tab.load_model(str(folder))
-    qtbot.waitUntil(lambda: tab.model is not None, timeout=60_000)
+    tab.session.model = None
+    assert tab.training.load_model(str(folder))
+    qtbot.waitUntil(lambda: tab.session.model is not None, timeout=60_000)
     _idle(tab, qtbot)
-    assert tab.generate_button.isEnabled() and len(tab.history["loss"]) == 3
+    assert tab.improvise.generate_button.isEnabled() and len(tab.training.history["loss"]) == 3
     _generate(tab, qtbot)
 
     # Start a long training and close the window in the middle of it.
-    tab.epochs_spin.setValue(500)
-    tab.train_button.click()
-    qtbot.waitUntil(lambda: len(tab.history["loss"]) >= 1, timeout=TRAIN_TIMEOUT)
+    tab.training.epochs_spin.setValue(500)
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: len(tab.training.history["loss"]) >= 1, timeout=TRAIN_TIMEOUT)
     main_window.close()
-    assert not tab.train_worker.is_running()
+    assert not tab.session.trainer.is_running()
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == saved  # nothing saved was touched
 
 
 def test_midi_ports_disabled_with_a_reason_or_listed(tab, qtbot, monkeypatch):
     from engine import midi_ports
 
-    if not tab.port_listing.names:
-        assert not tab.port_radio.isEnabled() and not tab.port_combo.isEnabled()
-        assert tab.port_reason.isVisible() and len(tab.port_reason.text()) > 20
-        assert tab.audio_radio.isChecked()
+    if not tab.sound.port_listing.names:
+        assert not tab.sound.port_radio.isEnabled() and not tab.sound.port_combo.isEnabled()
+        assert tab.sound.port_reason.isVisible() and len(tab.sound.port_reason.text()) > 20
+        assert tab.sound.audio_radio.isChecked()
     monkeypatch.setattr(midi_ports, "list_output_ports", lambda: midi_ports.PortListing(["Synth A", "DAW In"], ""))
-    tab.refresh_ports_button.click()
-    assert tab.port_radio.isEnabled() and tab.port_combo.count() == 2 and not tab.port_reason.isVisible()
+    tab.sound.refresh_ports_button.click()
+    assert tab.sound.port_radio.isEnabled() and tab.sound.port_combo.count() == 2 and not tab.sound.port_reason.isVisible()
 
 
 def test_playing_the_source_to_a_midi_port_and_stopping(tab, qtbot, monkeypatch):
@@ -344,75 +402,93 @@ def test_playing_the_source_to_a_midi_port_and_stopping(tab, qtbot, monkeypatch)
     real = midi_ports.play_to_port
     monkeypatch.setattr(midi_ports, "list_output_ports", lambda: midi_ports.PortListing(["Synth A"], ""))
     monkeypatch.setattr(midi_ports, "play_to_port", lambda name, notes: real(name, notes, open_port=lambda n: Port()))
-    tab.refresh_ports()
-    tab.port_radio.setChecked(True)
-    tab.play_source_button.click()
+    tab.sound.refresh_ports()
+    tab.sound.port_radio.setChecked(True)
+    tab.source.play_button.click()
     qtbot.waitUntil(lambda: any(m.type == "note_on" for m in sent), timeout=5_000)
-    assert tab.play_source_button.text() == "■ Stop" and tab.stop_button.isEnabled()
-    tab.stop_button.click()
+    assert tab.source.play_button.text() == "■ Stop" and tab.sound.stop_button.isEnabled()
+    tab.sound.stop_button.click()
     qtbot.waitUntil(lambda: bool(closed), timeout=5_000)
     assert any(m.type == "control_change" and m.control == 123 for m in sent)  # all notes off
-    assert tab.play_source_button.text() == "▶ Play"
+    assert tab.source.play_button.text() == "▶ Play"
 
 
 def test_choices_are_remembered(main_window, tab, qtbot):
-    tab.temperature_spin.setValue(1.15)
-    tab.melody_program.setCurrentIndex(11)
-    tab.chord_program.setCurrentIndex(5)
-    tab.source_tempo_check.setChecked(False)
-    tab.tempo_spin.setValue(96)
-    tab.chords_typed_radio.setChecked(True)
-    tab.chords_edit.setText("Am7 D7 | Gmaj7")
+    tab.improvise.temperature_spin.setValue(1.15)
+    _choose(tab.band.melody_program, 11)
+    _choose(tab.band.chord_program, 5)
+    tab.sound.source_tempo_check.setChecked(False)
+    tab.sound.tempo_spin.setValue(96)
+    tab.improvise.chords_typed_radio.setChecked(True)
+    tab.improvise.chords_edit.setText("Am7 D7 | Gmaj7")
     tab.save_state()
-    from gui.jazz_tab import JazzTab
+    from gui.jazz import JazzTab
 
     again = JazzTab()
     qtbot.addWidget(again)
     assert not again._built  # nothing is built before the tab is first shown
     again.ensure_built()
-    assert again.temperature_spin.value() == pytest.approx(1.15)
-    assert again.melody_program.currentData() == 11 and again.chord_program.currentData() == 5
-    assert again.tempo_spin.value() == 96 and not again.source_tempo_check.isChecked()
-    assert again.chords_typed_radio.isChecked() and again.chords_edit.text() == "Am7 D7 | Gmaj7"
-    assert again.epochs_spin.value() == 3
+    assert again.improvise.temperature_spin.value() == pytest.approx(1.15)
+    assert again.band.melody_program.currentData() == 11 and again.band.chord_program.currentData() == 5
+    assert again.sound.tempo_spin.value() == 96 and not again.sound.source_tempo_check.isChecked()
+    assert again.improvise.chords_typed_radio.isChecked() and again.improvise.chords_edit.text() == "Am7 D7 | Gmaj7"
+    assert again.training.epochs_spin.value() == 3
     # leave the next tests the defaults
-    tab.temperature_spin.setValue(0.7)
-    tab.source_tempo_check.setChecked(True)
-    tab.chords_source_radio.setChecked(True)
-    tab.melody_program.setCurrentIndex(26)
-    tab.chord_program.setCurrentIndex(4)
+    tab.improvise.temperature_spin.setValue(0.7)
+    tab.sound.source_tempo_check.setChecked(True)
+    tab.improvise.chords_source_radio.setChecked(True)
+    _choose(tab.band.melody_program, DEFAULT_MELODY_PROGRAM)
+    _choose(tab.band.chord_program, STYLE_DEFAULT)
     tab.save_state()
 
 
 def test_source_preview_plays_from_the_bar_on_screen(tab, qtbot):
-    tab.source_roll.scroll_to_beat(32.0)  # bar 9 of the 48-bar tune
-    start, end = tab.source_excerpt()
+    tab.source.roll.scroll_to_beat(32.0)  # bar 9 of the 48-bar tune
+    start, end = tab.playback.source_excerpt()
     assert (start, end) == (32.0, 32.0 + 32 * 4)
-    notes, seconds = tab.notes_for("source")
-    tempo = tab.tempo_spin.value()
+    notes, seconds = tab.playback.notes_for("source")
+    tempo = tab.sound.tempo_spin.value()
     assert seconds == pytest.approx(32 * 4 * 60 / tempo)
     assert min(n.start for n in notes) >= 0 and max(n.start + n.duration for n in notes) <= seconds + 1e-9
-    melody = tab.song.parts[tab.corpus.melody_index]
+    melody = tab.session.song.parts[tab.session.corpus.melody_index]
     in_view = [n for n in melody.notes if 32.0 <= n.start < end]
     assert sum(n.channel == 0 for n in notes) >= len(in_view)
-    tab.play_source_button.click()
-    qtbot.waitUntil(lambda: tab.last_preview is not None, timeout=30_000)
-    path, _, played = tab.last_preview
+    tab.source.play_button.click()
+    qtbot.waitUntil(lambda: tab.playback.last_preview is not None, timeout=30_000)
+    path, _, played = tab.playback.last_preview
     with wave.open(str(path), "rb") as w:
         assert w.getnframes() == round((seconds + TAIL_SECONDS) * SAMPLE_RATE)
-    tab.stop_playing()
+    tab.playback.stop()
 
 
 def test_the_plot_hint_stays_whole_inside_the_plot(tab, qtbot):
-    view = tab.curve_plot.getPlotItem().getViewBox()
+    view = tab.training.curves.plot.getPlotItem().getViewBox()
 
     def hint_inside() -> bool:
-        return tab.curve_hint.isVisible() and view.sceneBoundingRect().contains(tab.curve_hint.sceneBoundingRect())
+        return tab.training.curves.hint.isVisible() and view.sceneBoundingRect().contains(tab.training.curves.hint.sceneBoundingRect())
 
-    assert hint_inside() and "Press Train" in tab.curve_hint.toPlainText()
+    assert hint_inside() and "Press Train" in tab.training.curves.hint.toPlainText()
     for epochs in (500, 12, 2000):  # the axis spans the epochs to come
-        tab._train_epochs = epochs
-        tab._plot_history()
+        tab.training.curves.epochs_to_come = epochs
+        tab.training.curves.show_history(tab.training.history)
         qtbot.wait(10)
         assert view.viewRange()[0][1] >= epochs
-        assert hint_inside(), (epochs, tab.curve_hint.sceneBoundingRect(), view.sceneBoundingRect())
+        assert hint_inside(), (epochs, tab.training.curves.hint.sceneBoundingRect(), view.sceneBoundingRect())
+
+
+def test_closing_the_window_while_tensorflow_loads_takes_under_a_second(main_window, tab, qtbot, monkeypatch):
+    """Importing TensorFlow cannot be interrupted: the window closes without waiting for it."""
+    import threading
+    import time
+
+    from engine.jazz import model as jazz_model
+
+    gate = threading.Event()
+    monkeypatch.setattr(jazz_model, "keras_module", lambda: gate.wait(5))  # an import that takes seconds
+    tab.training.panel.button.click()
+    qtbot.waitUntil(lambda: "Loading TensorFlow" in tab.training.panel.status_line.text(), timeout=5_000)
+    began = time.perf_counter()
+    main_window.close()
+    assert time.perf_counter() - began < 1.0
+    assert not tab.session.training()
+    gate.set()  # the left-over job then ends on its own

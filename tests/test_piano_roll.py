@@ -188,3 +188,30 @@ def test_the_chord_at_the_left_edge_stays_named(roll):
     left, _ = roll.chord_strip._view_pixels()
     assert placed[0][1] == pytest.approx(left)
     assert roll.chord_strip.name_at(left + 3, 5) == "Bb7"
+
+
+def test_melody_notes_coloured_by_class_with_a_key_and_a_hover_tooltip(roll, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QToolTip
+
+    from gui.piano_roll import CLASS_COLOURS
+
+    assert roll.class_key.isHidden()
+    classes = [("C", "Cmaj7"), ("S", "Cmaj7"), ("A", "Dm7"), ("X", "G7")]
+    roll.set_notes(MELODY, CHORDS, classes=classes)
+    assert roll.class_key.isVisible()
+    for word in ("chord tone", "scale/colour tone", "approach tone", "other"):
+        assert word in roll.class_key.text()
+    brushes = roll._melody_bars.opts["brushes"]
+    assert [QColor(b).rgb() for b in brushes] == [QColor(CLASS_COLOURS[c]).rgb() for c, _ in classes]
+    assert roll.melody_note_at(1.7, 76.2) == 2 and roll.melody_note_at(4.5, 76) is None
+    assert roll.describe_note(2) == "E5 over Dm7: approach tone"
+    # the mouse over the E5 note: the tooltip says what it is
+    roll.zoom(0.5)
+    scene = roll.view.mapViewToScene(QPointF(2.0, 76.0))
+    qtbot.mouseMove(roll.plot.viewport(), roll.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: QToolTip.text() == "E5 over Dm7: approach tone", timeout=2000)
+    with pytest.raises(ValueError):
+        roll.set_notes(MELODY, CHORDS, classes=classes[:2])
+    roll.set_notes(MELODY, CHORDS)
+    assert roll.class_key.isHidden() and roll.describe_note(0) == "C5"

@@ -1,8 +1,7 @@
-"""The numpy synthesizer: lengths, pitch, envelopes without clicks, WAV files, FluidSynth plumbing."""
+"""The numpy synthesizer (the fallback without FluidSynth): lengths, pitch, envelopes without clicks, WAV files."""
 
 from __future__ import annotations
 
-import sys
 import time
 import wave
 
@@ -29,7 +28,7 @@ from engine.jobs import run_job
 @pytest.fixture(autouse=True)
 def _no_system_fluidsynth(monkeypatch):
     """Tests of the numpy path must not depend on what the machine has installed."""
-    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")
+    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH_LIB", "0")
 
 
 def test_equal_temperament():
@@ -164,57 +163,3 @@ def test_thirty_two_bars_render_fast():
     elapsed = time.perf_counter() - t0
     assert np.all(np.isfinite(buf))
     assert elapsed < 3.0  # about 0.3 s on a quiet machine; generous for a shared one
-
-
-FAKE_FLUIDSYNTH = """#!{python}
-import sys, wave, math, struct
-args = sys.argv[1:]
-out = args[args.index("-F") + 1]
-rate = int(args[args.index("-r") + 1])
-with open(sys.argv[0] + ".log", "w") as log:
-    log.write(" ".join(args))
-with wave.open(out, "wb") as w:
-    w.setnchannels(2); w.setsampwidth(2); w.setframerate(rate)
-    frames = b"".join(struct.pack("<hh", int(8000 * math.sin(i / 10)), 0) for i in range(rate // 2))
-    w.writeframes(frames)
-"""
-
-
-def _fake_fluidsynth(tmp_path, monkeypatch):
-    binary = tmp_path / "fluidsynth"
-    binary.write_text(FAKE_FLUIDSYNTH.format(python=sys.executable))
-    binary.chmod(0o755)
-    sf2 = tmp_path / "gm.sf2"
-    sf2.write_text("not a real soundfont")
-    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", str(binary))
-    monkeypatch.setenv("SEQUENCE_STUDIO_SOUNDFONT", str(sf2))
-    return binary, sf2
-
-
-def test_fluidsynth_is_used_when_present(tmp_path, monkeypatch):
-    binary, sf2 = _fake_fluidsynth(tmp_path, monkeypatch)
-    assert synth.find_fluidsynth() == (str(binary), str(sf2))
-    notes = [Note(60, 0.0, 0.5, 90, 26, channel=0), Note(48, 0.0, 1.0, 70, 4, channel=1)]
-    path, engine, seconds = run_job(render_to_wav(notes, tmp_path / "f.wav", 2.0))
-    assert engine.startswith("FluidSynth")
-    assert seconds == pytest.approx(2.0 + TAIL_SECONDS)
-    args = (tmp_path / "fluidsynth.log").read_text().split()
-    assert args[args.index("-r") + 1] == str(SAMPLE_RATE) and str(sf2) in args
-    back, _ = read_wav(path)
-    assert back.shape == (round(3.0 * SAMPLE_RATE), 2)
-
-
-def test_failing_fluidsynth_falls_back_to_numpy(tmp_path, monkeypatch):
-    binary, _ = _fake_fluidsynth(tmp_path, monkeypatch)
-    binary.write_text("#!/bin/sh\nexit 3\n")
-    path, engine, _ = run_job(render_to_wav([Note(60, 0, 0.5)], tmp_path / "g.wav", 1.0))
-    assert engine == "built-in synthesizer"
-    assert read_wav(path)[0].shape[0] == round(2.0 * SAMPLE_RATE)
-
-
-def test_no_fluidsynth_without_soundfont(tmp_path, monkeypatch):
-    binary, sf2 = _fake_fluidsynth(tmp_path, monkeypatch)
-    sf2.unlink()
-    monkeypatch.setattr(synth, "SOUNDFONT_CANDIDATES", ())
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert synth.find_fluidsynth() is None

@@ -340,3 +340,17 @@ def test_quitting_during_a_long_call_exits_within_a_second():
     assert "quitting" in result.stdout
     assert "Destroyed while thread" not in result.stderr
     assert time.monotonic() - began < 15  # start-up included; the quit itself is bounded by EXIT_BUDGET_S
+
+
+def test_finish_before_the_job_has_begun_cancels_it(qtbot, worker):
+    gate = threading.Event()
+
+    def slow_to_build():
+        gate.wait(5)
+        return honours_finish(10)
+
+    worker.start(slow_to_build)
+    worker.finish()
+    gate.set()
+    with qtbot.waitSignal(worker.cancelled, timeout=5000):
+        pass

@@ -1,43 +1,64 @@
 """Improvising: sample tokens from the trained LSTM, one step at a time in numpy, and turn them into notes.
 
-``model.predict`` costs tens of milliseconds per call, and generation needs
-one call per token. The trained weights are therefore mapped once into the
-course's layout (:mod:`engine.jazz.weights`) and stepped with the course's
-``lstm_cell_forward`` (:mod:`engine.lstm`), which costs microseconds a step.
+The trained weights are plain arrays (:mod:`engine.jazz.weights`); one step
+of the LSTM costs microseconds, so generation needs no TensorFlow at all.
 
-For each variation, with a random generator seeded from (seed, variation):
+For each variation, with a random generator seeded by the variation's own seed:
 
-1. Warm up the state: feed a random training window (``primer="window"``), or
-   start from a zero input as the course does (``primer="none"``).
-2. Measure by measure, over the measure's chord: sample the next token from
-   the softmax sharpened or flattened by the temperature (0 = always the most
-   likely, as in the course); tokens longer than what is left of the measure
-   are excluded, so each measure is filled exactly.
-3. A pitched token becomes a pitch of its class over the chord, inside its
-   interval window from the previous pitch and inside the playable range
-   (:func:`engine.jazz.grammar.realise_pitch`). Durations are whole sixteenths.
-   The melody is one line, so no two notes of it ever overlap.
+1. Warm up the state on a primer: the training tokens of the ``T_x`` tokens
+   before a barline of the source (``primer="window"``), or a zero input as the
+   course does (``primer="none"``). Generation then starts on a barline too, so
+   the network hears the bar where it is.
+2. Measure by measure, sample the next token from the softmax sharpened or
+   flattened by the temperature (0 = always the most likely, as in the course).
+   Masked out: tokens longer than what is left of the measure (each measure is
+   filled exactly), and tokens that would make the line end in a run copied
+   from the training sequence longer than ``max_copy`` tokens, or a rhythm
+   copied longer than that (:mod:`engine.jazz.originality`).
+3. Pitched tokens become pitches of their class over the chord sounding at the
+   note's onset, inside their interval window from the previous pitch and the
+   playable range, held notes tied over the barline (:class:`engine.jazz.grammar.LineBuilder`).
+4. The line is swung to the requested ratio (:func:`engine.jazz.swing.apply_swing`).
+
+Every variation reports its originality: the share of its notes outside any
+16-note rhythm window that also occurs in the source.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from engine.jazz.errors import JazzError
-from engine.jazz.grammar import Token, realise_pitch
-from engine.jazz.harmony import Chord, parse_chord_symbols, voicing
+from engine.jazz.grammar import LineBuilder, Token, fillable
+from engine.jazz.harmony import Chord, voicing
+from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
+from engine.jazz.originality import CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
+from engine.jazz.swing import SWING_LIMITS, SWING_PRESETS, apply_swing
+from engine.jazz.weights import Stepper
 
-__all__ = ["Improvisation", "sample_index", "sequence_probabilities", "generate", "PRIMERS"]
+__all__ = [
+    "Improvisation",
+    "Changes",
+    "sample_index",
+    "sequence_probabilities",
+    "generate",
+    "resolve_changes",
+    "resolve_swing",
+    "PRIMERS",
+    "DEFAULT_MAX_COPY",
+]
 
 PRIMERS = ("window", "none")
+DEFAULT_MAX_COPY = 8  # tokens; chosen by measurement (benchmarks/jazz_music.py)
 MELODY_VELOCITY = 96
 CHORD_VELOCITY = 64
+
+Changes = tuple[tuple[Chord, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -45,22 +66,32 @@ class Improvisation:
     """One generated variation.
 
     melody          -- the improvised line (start/end in quarter notes from 0)
-    chords          -- one chord per measure
+    changes         -- the chords of each measure (each measure's chords split it evenly)
     tokens          -- the sampled grammar tokens
     time_signature  -- (numerator, denominator)
     tempo           -- beats per minute suggested for playback and export (the source's)
     key             -- the source's key signature name when the chords are the source's, else None
-    seed, variation -- reproduce it with generate(..., seed=seed) and take variation number ``variation``
+    swing           -- the long:short eighth ratio the line was swung to (1.0 straight)
+    seed            -- this variation's own seed: generate(model, seed=seed) plays it again
+    originality     -- share of its notes not in a 16-note rhythm copied from the source
+    variation       -- its number in the batch it was generated in
     """
 
     melody: tuple[Note, ...]
-    chords: tuple[Chord, ...]
+    changes: Changes
     tokens: tuple[str, ...]
     time_signature: tuple[int, int]
     tempo: float
     key: str | None
+    swing: float
     seed: int
-    variation: int
+    originality: float
+    variation: int = 0
+
+    @property
+    def chords(self) -> tuple[Chord, ...]:
+        """The first chord of each measure."""
+        return tuple(measure[0] for measure in self.changes)
 
     @property
     def measure_length(self) -> float:
@@ -69,36 +100,42 @@ class Improvisation:
 
     @property
     def measures(self) -> int:
-        return len(self.chords)
+        return len(self.changes)
 
     @property
     def length(self) -> float:
         """Total length in quarter notes."""
         return self.measures * self.measure_length
 
+    def chord_at(self, time: float) -> Chord:
+        return _chord_at(self.changes, self.measure_length, time)
+
     def chord_notes(self, low: int = 48) -> list[Note]:
-        """The chord track: each measure's chord as a close voicing held for the whole measure."""
+        """The chord track: each chord as a close voicing held for its share of the measure."""
         size = self.measure_length
-        return [
-            Note(k * size, (k + 1) * size, pitch, CHORD_VELOCITY)
-            for k, chord in enumerate(self.chords)
-            for pitch in voicing(chord, low)
-        ]
+        out = []
+        for k, measure in enumerate(self.changes):
+            part = size / len(measure)
+            for j, chord in enumerate(measure):
+                start = k * size + j * part
+                out.extend(Note(start, start + part, pitch, CHORD_VELOCITY) for pitch in voicing(chord, low))
+        return out
 
 
-def _lstm_cell_forward():
-    from engine.lstm import lstm_cell_forward  # the course's cell, shared with the Gradients engine
-
-    return lstm_cell_forward
+def _chord_at(changes: Changes, measure_length: float, time: float) -> Chord:
+    measure = changes[min(len(changes) - 1, max(0, int(time // measure_length + 1e-9)))]
+    offset = time - (time // measure_length) * measure_length
+    return measure[min(len(measure) - 1, int(offset / (measure_length / len(measure)) + 1e-9))]
 
 
 def sequence_probabilities(parameters: dict[str, np.ndarray], indices: Sequence[int]) -> np.ndarray:
-    """Softmax outputs of the numpy cell fed the one-hot tokens ``indices`` from a zero state.
+    """Softmax outputs of the course's numpy cell fed the one-hot tokens ``indices`` from a zero state.
 
     Returns shape (len(indices), n_values): row t is the predicted distribution of token t + 1
     (what the Keras model outputs at step t for the same input).
     """
-    cell = _lstm_cell_forward()
+    from engine.lstm import lstm_cell_forward  # the course's cell, shared with the Gradients engine
+
     n_y, n_a = parameters["Wy"].shape
     a = np.zeros((n_a, 1))
     c = np.zeros((n_a, 1))
@@ -106,7 +143,7 @@ def sequence_probabilities(parameters: dict[str, np.ndarray], indices: Sequence[
     for t, index in enumerate(indices):
         x = np.zeros((n_y, 1))
         x[index] = 1.0
-        a, c, y, _ = cell(x, a, c, parameters)
+        a, c, y, _ = lstm_cell_forward(x, a, c, parameters)
         out[t] = y[:, 0]
     return out
 
@@ -126,76 +163,185 @@ def sample_index(probabilities: np.ndarray, temperature: float, rng: np.random.G
     return int(rng.choice(weights.size, p=weights))
 
 
-@lru_cache(maxsize=16)
-def _parsed(vocabulary: tuple[str, ...]) -> tuple[tuple[Token, ...], np.ndarray]:
-    tokens = tuple(Token.parse(t) for t in vocabulary)
-    return tokens, np.array([t.duration for t in tokens])
+def _parsed(model: TrainedModel) -> tuple[tuple[Token, ...], np.ndarray]:
+    tokens = model.tokens
+    return tokens, np.array([t.steps for t in tokens], dtype=np.int64)
 
 
-def _chords_for(model: TrainedModel, measures: int, chords) -> tuple[list[Chord], bool]:
-    """The chord of each measure and whether it is the source's (looped as needed)."""
+def _parse_changes_text(text: str) -> list[tuple[Chord, ...]]:
+    from engine.jazz import harmony
+
+    parse = getattr(harmony, "parse_changes", None)
+    if parse is not None:
+        return [tuple(m) for m in parse(text)]
+    return [(c,) for c in harmony.parse_chord_symbols(text)]
+
+
+def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Changes, bool]:
+    """The chords of each of ``measures`` measures, looped, and whether they are the source's.
+
+    chords -- None: the source's changes; lead-sheet text ("| Dm7 G7 | Cmaj7 |", or one symbol
+              per measure); a list with a Chord or a tuple of Chords per measure
+    """
     from_source = chords is None or (isinstance(chords, str) and not chords.strip())
     if from_source:
-        progression = list(model.source.chords)
+        progression = [tuple(m) for m in (getattr(model.source, "changes", None) or ())] or [
+            (c,) for c in model.source.chords
+        ]
     elif isinstance(chords, str):
-        progression = parse_chord_symbols(chords)
+        progression = _parse_changes_text(chords)
     else:
-        progression = list(chords)
-    if not progression:
+        progression = [(m,) if isinstance(m, Chord) else tuple(m) for m in chords]
+    if not progression or not all(progression):
         raise JazzError("There are no chords to improvise over.")
-    return [progression[k % len(progression)] for k in range(measures)], from_source
+    if not all(isinstance(c, Chord) for m in progression for c in m):
+        raise JazzError("The chords must be chord symbols or Chord values.")
+    return tuple(progression[k % len(progression)] for k in range(measures)), from_source
+
+
+def resolve_swing(model: TrainedModel, swing) -> float:
+    """The long:short eighth ratio: None = the source's, a name (straight, light, medium, hard) or a number."""
+    if swing is None:
+        value = getattr(model.source, "swing", None)
+        return 1.0 if value is None else float(value)
+    if isinstance(swing, str):
+        text = swing.strip().lower()
+        presets = _swing_presets()
+        if text in presets:
+            return presets[text]
+        try:
+            swing = float(text)
+        except ValueError:
+            raise JazzError(
+                f"Swing must be one of {', '.join(presets)} or a long:short ratio such as 1.6; got {swing!r}."
+            ) from None
+    ratio = float(swing)
+    if not SWING_LIMITS[0] <= ratio <= SWING_LIMITS[1]:
+        raise JazzError(f"The swing ratio must be between {SWING_LIMITS[0]:g} (straight) and {SWING_LIMITS[1]:g}.")
+    return ratio
+
+
+def _swing_presets() -> dict[str, float]:
+    return {str(name): float(ratio) for name, ratio in SWING_PRESETS}
+
+
+@dataclass
+class _Source:
+    """What generation needs from the training sequence, prepared once per call."""
+
+    bar_starts: list[int]
+    piece_starts: list[int]
+    automata: Automata
+    source_onsets: list[np.ndarray]
+
+
+@dataclass
+class Automata:
+    tokens: SuffixAutomaton
+    rhythm: SuffixAutomaton
+    rhythm_of: np.ndarray
+
+
+def _pieces(model: TrainedModel) -> list[tuple[int, int]]:
+    n = len(model.source.token_indices)
+    bounds = getattr(model.source, "piece_bounds", None)
+    if bounds:
+        return [(int(a), int(b)) for a, b in bounds]
+    return [(0, n)]
+
+
+def _bar_starts(model: TrainedModel, durations: np.ndarray) -> list[int]:
+    """Index of the first token of every measure of the training sequence."""
+    known = getattr(model.source, "bar_starts", None)
+    if known:
+        return sorted(int(b) for b in known)
+    size = round(model.source.measure_length * STEPS)
+    starts = []
+    for a, b in _pieces(model):
+        at = 0
+        for k in range(a, b):
+            if at % size == 0:
+                starts.append(k)
+            at += int(durations[model.source.token_indices[k]])
+    return starts
+
+
+def _prepare(model: TrainedModel) -> _Source:
+    tokens, durations = _parsed(model)
+    history = np.asarray(model.source.token_indices, dtype=np.int64)
+    rhythm_of = rhythm_symbols(tokens)
+    pieces = _pieces(model)
+    automata = Automata(
+        tokens=SuffixAutomaton([history[a:b] for a, b in pieces]),
+        rhythm=SuffixAutomaton([rhythm_of[history[a:b]] for a, b in pieces]),
+        rhythm_of=rhythm_of,
+    )
+    onsets = [onsets_of([tokens[i] for i in history[a:b]]) for a, b in pieces]
+    return _Source(_bar_starts(model, durations), [a for a, _ in pieces], automata, onsets)
+
+
+def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> list[int]:
+    """Up to ``T_x`` training tokens ending just before a barline, never across a piece's start."""
+    history = model.source.token_indices
+    t_x = model.settings.t_x
+    candidates = [b for b in source.bar_starts if b > 0]
+    full = [b for b in candidates if b - t_x >= max(s for s in source.piece_starts if s <= b - 1)]
+    pool = full or candidates
+    if not pool:
+        return []
+    end = pool[int(rng.integers(len(pool)))]
+    start = max(max(s for s in source.piece_starts if s <= end - 1), end - t_x)
+    return list(history[start:end])
 
 
 def _improvise(
     model: TrainedModel,
-    chords: Sequence[Chord],
+    source: _Source,
+    changes: Changes,
     temperature: float,
     primer: str,
+    max_copy: int,
     rng: np.random.Generator,
 ) -> tuple[list[Note], list[str]]:
-    cell = _lstm_cell_forward()
-    params = model.parameters
-    tokens, durations = _parsed(model.vocabulary)
-    n_y, n_a = params["Wy"].shape
-    a = np.zeros((n_a, 1))
-    c = np.zeros((n_a, 1))
-    x = np.zeros((n_y, 1))
-
-    history = model.source.token_indices
-    t_x = model.settings.t_x
-    if primer == "window" and len(history) > t_x:
-        first = int(rng.integers(0, len(history) - t_x + 1))
-        for index in history[first : first + t_x]:
-            x[:] = 0.0
-            x[index] = 1.0
-            a, c, y, _ = cell(x, a, c, params)
+    tokens, durations = _parsed(model)
+    step = Stepper(model.weights)
+    warm_up = _primer(model, source, rng) if primer == "window" else []
+    if warm_up:
+        step.clear()
+        for index in warm_up:
+            p = step(index)
     else:
-        a, c, y, _ = cell(x, a, c, params)  # the course starts from x<1> = 0
+        p = step.reset()  # the course starts from x<1> = 0
 
+    guards = [
+        CopyGuard(source.automata.tokens, np.arange(len(tokens)), max_copy),
+        CopyGuard(source.automata.rhythm, source.automata.rhythm_of, max_copy, uniform_ok=True),
+    ]
     size = model.source.measure_length
-    low, high = model.source.pitch_range
-    notes: list[Note] = []
+    line = LineBuilder(lambda time: _chord_at(changes, size, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY)
+    reachable = fillable(durations, round(size * STEPS) + 1)
     sampled: list[str] = []
-    previous: int | None = None
-    for k, chord in enumerate(chords):
-        cursor, end = k * size, (k + 1) * size
-        while end - cursor > 1e-9:
-            p = y[:, 0]
-            fits = durations <= end - cursor + 1e-9
-            if fits.any() and p[fits].sum() > 0:
-                p = np.where(fits, p, 0.0)
-            index = sample_index(p, temperature, rng)
-            token = tokens[index]
-            duration = min(token.duration, end - cursor)
-            if not token.is_rest:
-                previous = realise_pitch(token, chord, previous, (low, high), rng)
-                notes.append(Note(cursor, cursor + duration, previous, MELODY_VELOCITY))
+    for k in range(len(changes)):
+        end = round((k + 1) * size * STEPS)  # barlines on the twelfth grid, even for a 1/32 measure
+        while (left := end - line.step) > 0:
+            allowed = durations <= left
+            allowed[allowed] = reachable[left - durations[allowed]]  # the rest of the bar can still be filled
+            if not allowed.any():
+                allowed = durations <= left
+            choice = np.where(allowed, p, 0.0)
+            for guard in guards:  # the rhythm guard gives way first when nothing else is left
+                forbidden = guard.forbidden()
+                if forbidden is not None and np.where(forbidden, 0.0, choice).sum() > 0:
+                    choice = np.where(forbidden, 0.0, choice)
+            if choice.sum() <= 0:
+                choice = np.where(allowed, 1.0, 0.0) if allowed.any() else p
+            index = sample_index(choice / choice.sum(), temperature, rng)
+            line.add(tokens[index], until=end / STEPS)
             sampled.append(model.vocabulary[index])
-            cursor += duration
-            x[:] = 0.0
-            x[index] = 1.0
-            a, c, y, _ = cell(x, a, c, params)
-    return notes, sampled
+            for guard in guards:
+                guard.push(index)
+            p = step(index)
+    return line.notes, sampled
 
 
 def generate(
@@ -205,13 +351,19 @@ def generate(
     seed: int | None = None,
     variations: int = 1,
     primer: str = "window",
-    chords: str | Sequence[Chord] | None = None,
+    chords=None,
+    swing: float | str | None = None,
+    max_copy: int = DEFAULT_MAX_COPY,
 ) -> list[Improvisation]:
     """Improvise ``variations`` solos of ``measures`` measures with ``model``.
 
-    chords -- None: the source's chords, looped; a string of symbols, one per measure
-              ("Dm7 G7 Cmaj7 Cmaj7", looped); or a list of :class:`Chord`
-    seed   -- None draws a fresh one; the seed used is recorded on each result
+    chords    -- None: the source's changes, looped; lead-sheet text or one symbol per measure
+                 ("| Dm7 G7 | Cmaj7 |", "Dm7 G7 Cmaj7 Cmaj7"), looped; or a list of a Chord
+                 or a tuple of Chords per measure
+    seed      -- None draws a fresh one; variation k gets seed + k, and generate(model, seed=s)
+                 with that seed alone plays it again
+    swing     -- None: the source's swing; "straight", "light", "medium", "hard" or a ratio
+    max_copy  -- longest run of tokens (and of rhythm) copied verbatim from the training sequence
     Raises :class:`JazzError` (or its ChordSymbolError) for bad arguments.
     """
     if not 1 <= int(measures) <= 2000:
@@ -222,24 +374,34 @@ def generate(
         raise JazzError("The temperature must be between 0 (always the likeliest token) and 10.")
     if primer not in PRIMERS:
         raise JazzError(f"The primer must be one of {', '.join(PRIMERS)}.")
-    progression, from_source = _chords_for(model, int(measures), chords)
+    if not 1 <= int(max_copy) <= 100_000:
+        raise JazzError("The longest copy (--max-copy) must be at least 1 token.")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**31))
-    elif int(seed) < 0:
-        raise JazzError("The seed must be a whole number from 0 up.")
+        seed = int(np.random.SeedSequence().entropy % (2**31 - 100))
+    elif not 0 <= int(seed) < 2**31 - 100:
+        raise JazzError("The seed must be a whole number from 0 to 2147483547.")
+    changes, from_source = resolve_changes(model, int(measures), chords)
+    ratio = resolve_swing(model, swing)
+    source = _prepare(model)
     results = []
     for v in range(int(variations)):
-        rng = np.random.default_rng([int(seed), v])
-        notes, sampled = _improvise(model, progression, float(temperature), primer, rng)
+        own_seed = int(seed) + v
+        rng = np.random.default_rng(own_seed)
+        notes, sampled = _improvise(model, source, changes, float(temperature), primer, int(max_copy), rng)
+        tokens, _ = _parsed(model)
+        lookup = dict(zip(model.vocabulary, tokens, strict=True))
+        onsets = onsets_of([lookup[t] for t in sampled])
         results.append(
             Improvisation(
-                melody=tuple(notes),
-                chords=tuple(progression),
+                melody=tuple(notes if ratio == 1.0 else apply_swing(notes, ratio)),
+                changes=changes,
                 tokens=tuple(sampled),
                 time_signature=model.source.time_signature,
                 tempo=model.source.tempo,
                 key=model.source.key if from_source else None,
-                seed=int(seed),
+                swing=ratio,
+                seed=own_seed,
+                originality=1.0 - copied_share(onsets, source.source_onsets),
                 variation=v,
             )
         )

@@ -32,7 +32,13 @@ __all__ = [
     "name_chord",
     "chord_from_weights",
     "measure_chords",
+    "fit_chord",
+    "melody_weights",
+    "melody_chords",
     "parse_chord_symbols",
+    "Changes",
+    "parse_changes",
+    "chord_at",
     "chord_scale",
     "pitch_roles",
     "note_role",
@@ -264,6 +270,88 @@ def measure_chords(parts_notes: Sequence[Sequence[Note]], spans: Sequence[tuple[
     return [chord_from_weights(weights[k]) for k in range(n)]
 
 
+# ---- chords guessed from a melody alone ---------------------------------------------------------------------
+#
+# With no accompaniment the only evidence is the melody, which sounds one pitch at a time: the
+# strongest pitch classes of a measure could be a single note. So the chord is fitted instead of read:
+# every common chord (at least a triad) on every root is scored by how much of the melody's time falls
+# on its tones against how much falls outside them, and the best fit wins. Each chord covers at least
+# two melody notes: measures with fewer join their neighbour.
+
+_FIT_KINDS = (  # suffix, intervals above the root; triads first so that ties go to the simpler chord
+    ("", (0, 4, 7)),
+    ("m", (0, 3, 7)),
+    ("7", (0, 4, 7, 10)),
+    ("m7", (0, 3, 7, 10)),
+    ("maj7", (0, 4, 7, 11)),
+    ("m7b5", (0, 3, 6, 10)),
+    ("dim", (0, 3, 6)),
+)
+OUTSIDE_COST = 0.6  # time on a tone outside the chord counts against it, a little less than time on it counts for it
+SEVENTH_COST = 0.08  # a four-note chord must earn its fourth tone: this share of the time must fall on it
+MIN_NOTES_PER_CHORD = 2
+
+
+def fit_chord(weights: np.ndarray) -> Chord | None:
+    """The common chord (triad or seventh, never fewer than three tones) that best fits a melody.
+
+    weights -- shape (12,): how long (quarter notes, accents included) each pitch class sounds
+    Returns None when nothing sounds.
+    """
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    best, best_score = None, -np.inf
+    for suffix, steps in _FIT_KINDS:
+        for root in range(12):
+            tones = [(root + step) % 12 for step in steps]
+            inside = float(weights[tones].sum())
+            score = inside - OUTSIDE_COST * (total - inside) + 0.25 * float(weights[root])
+            score -= SEVENTH_COST * total * (len(tones) - 3)
+            if score > best_score + 1e-9:
+                best, best_score = (root, suffix, tuple(sorted(tones))), score
+    root, suffix, pcs = best
+    return Chord(_NAMES[root] + suffix, root, pcs)
+
+
+def melody_weights(notes: Sequence[Note], start: float, end: float) -> np.ndarray:
+    """Shape (12,): how long each pitch class of ``notes`` sounds inside [start, end), notes on a beat
+    counting half as much again (a melody puts its chord tones on the beats)."""
+    weights = np.zeros(12)
+    for note in notes:
+        overlap = min(note.end, end) - max(note.start, start)
+        if overlap > 0:
+            on_beat = abs(note.start - round(note.start)) < 1e-6
+            weights[note.pitch % 12] += overlap * (1.5 if on_beat else 1.0)
+    return weights
+
+
+def melody_chords(notes: Sequence[Note], spans: Sequence[tuple[float, float]]) -> list[Chord | None]:
+    """One chord per measure fitted to the melody alone (None before the melody's first note).
+
+    A chord spans whole measures and covers at least two melody notes: a measure where fewer
+    start (a long note, a rest) shares the chord of the measure after it (at the very end,
+    the one before it).
+    """
+    starts = np.array([n.start for n in notes]) if notes else np.zeros(0)
+    out: list[Chord | None] = [None] * len(spans)
+    group: list[int] = []
+    for k, (start, length) in enumerate(spans):
+        group.append(k)
+        count = int(np.count_nonzero((starts >= spans[group[0]][0]) & (starts < start + length)))
+        last = k == len(spans) - 1
+        if count < MIN_NOTES_PER_CHORD and not last:
+            continue
+        if count < MIN_NOTES_PER_CHORD and group[0] > 0:  # the last measures: too few notes, keep the chord before
+            chord = out[group[0] - 1]
+        else:
+            chord = fit_chord(melody_weights(notes, spans[group[0]][0], start + length))
+        for j in group:
+            out[j] = chord
+        group = []
+    return out
+
+
 _SYMBOL = re.compile(r"^([A-Ga-g])([#b♯♭]*)(.*?)(?:/([A-Ga-g])([#b♯♭]*))?$")
 
 
@@ -312,6 +400,69 @@ def parse_chord_symbols(text: str) -> list[Chord]:
     if not words:
         raise ChordSymbolError("No chord symbols were given (type e.g. \"Dm7 G7 Cmaj7 Cmaj7\").")
     return [_parse_symbol(w) for w in words]
+
+
+# Chord changes, measure by measure: each measure's chords split it evenly (two in 4/4 = two beats each).
+Changes = tuple[tuple[Chord, ...], ...]
+
+_REPEAT_BAR = "%"  # a bar that repeats the previous bar
+_REPEAT_CHORD = "/"  # a beat slash: the previous chord goes on for one more share of the bar
+
+
+def _bar(words: list[str], previous: tuple[Chord, ...] | None, number: int) -> tuple[Chord, ...]:
+    if words == [_REPEAT_BAR]:
+        if previous is None:
+            raise ChordSymbolError("The first bar cannot be '%': there is no bar before it to repeat.")
+        return previous
+    chords: list[Chord] = []
+    for word in words:
+        if word == _REPEAT_CHORD:
+            if not chords and previous is None:
+                raise ChordSymbolError("A bar starts with '/' but no chord comes before it.")
+            chords.append(chords[-1] if chords else previous[-1])
+        elif word == _REPEAT_BAR:
+            raise ChordSymbolError(f"Bar {number} mixes '%' with chords; '%' stands alone in a bar.")
+        else:
+            chords.append(_parse_symbol(word))
+    return tuple(chords)
+
+
+def parse_changes(text: str) -> list[tuple[Chord, ...]]:
+    """Lead-sheet chord changes: one tuple of chords per measure.
+
+    "| Dm7 G7 | Cmaj7 | % |"  -- bars between '|'; several chords share a bar evenly;
+                                '%' repeats the bar before; '/' repeats the chord before
+                                ("| C / / G7 |": C for three beats, G7 for one);
+                                ':' of repeat signs ("|:", ":|") and double bars are read as plain bars
+    "Dm7 G7 Cmaj7"           -- no bars: one chord per measure, as :func:`parse_chord_symbols`
+    """
+    if "|" not in text:
+        words = [w for w in re.split(r"[\s,]+", text.strip()) if w]
+        if not words:
+            raise ChordSymbolError("No chord symbols were given (type e.g. \"| Dm7 G7 | Cmaj7 | % |\").")
+        bars: list[tuple[Chord, ...]] = []
+        for word in words:
+            bars.append(_bar([word], bars[-1] if bars else None, len(bars) + 1))
+        return bars
+    bars = []
+    for segment in text.split("|"):
+        words = [w for w in re.split(r"[\s,]+", segment.strip().strip(":")) if w]
+        if words:  # "||", "|:" and the ends of the line hold no bar
+            bars.append(_bar(words, bars[-1] if bars else None, len(bars) + 1))
+    if not bars:
+        raise ChordSymbolError("No chord symbols were given between the bars (type e.g. \"| Dm7 G7 | Cmaj7 |\").")
+    return bars
+
+
+def chord_at(changes: Sequence[Sequence[Chord]], measure_length: float, time: float) -> Chord:
+    """The chord sounding at ``time`` (quarter notes) under ``changes``, looped past their end."""
+    if not changes:
+        raise ChordSymbolError("There are no chords.")
+    measure = int(np.floor(time / measure_length + 1e-9))
+    bar = changes[measure % len(changes)]
+    inside = time - measure * measure_length
+    share = min(len(bar) - 1, max(0, int(np.floor(inside * len(bar) / measure_length + 1e-9))))
+    return bar[share]
 
 
 @lru_cache(maxsize=16)

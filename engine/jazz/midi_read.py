@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from engine.jazz.errors import MidiReadError
@@ -35,6 +36,7 @@ __all__ = [
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a MIDI file over 10 MB is almost certainly not a tune
 DEFAULT_BPM = 120.0  # the Standard MIDI File default when no tempo is set
+MAX_METER = 32  # time signatures up to 32/32: beyond that a "measure" is no longer one
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,20 @@ class Part:
         mid = len(pitches) // 2
         return float(pitches[mid]) if len(pitches) % 2 else (pitches[mid - 1] + pitches[mid]) / 2.0
 
+    @cached_property
+    def swing(self) -> float | None:
+        """Long/short ratio of the part's off-beat eighth pairs (see :mod:`engine.jazz.swing`), None if too few."""
+        from engine.jazz.swing import swing_ratio
+
+        return swing_ratio(self.notes)
+
+    @cached_property
+    def grid(self) -> tuple[int, ...]:
+        """Positions inside a beat, in twelfths, the part plays (see :func:`engine.jazz.melody.played_grid`)."""
+        from engine.jazz.melody import played_grid
+
+        return played_grid([n.start for n in self.notes])
+
     @property
     def instrument(self) -> str:
         """General MIDI instrument name of the part's program."""
@@ -144,6 +160,19 @@ class Song:
         """The opening tempo in beats per minute (the default for export)."""
         return self.tempos[0].bpm
 
+    @cached_property
+    def swing(self) -> float | None:
+        """The swing ratio of the automatic melody (see :mod:`engine.jazz.swing`); None when it has
+        too few eighth pairs to tell or no part is a melody."""
+        from engine.jazz.errors import NoMelodyError
+        from engine.jazz.melody import pick_melody
+        from engine.jazz.swing import swing_ratio
+
+        try:
+            return swing_ratio(self.parts[pick_melody(self)].notes)
+        except NoMelodyError:
+            return None
+
     def part(self, index: int) -> Part:
         """The part with this index, or a clear error naming the valid ones."""
         if not 0 <= index < len(self.parts):
@@ -161,29 +190,30 @@ def default_piece() -> Path:
 
 
 def _open_midi(path: Path):
-    """mido's parse of ``path``, or a MidiReadError saying what is wrong with the file."""
+    """mido's parse of ``path``, or a MidiReadError saying what is wrong with the file.
+
+    Only a regular file is opened (engine.files): a FIFO, a device such as /dev/zero, a
+    folder, an empty or an oversized file is refused by its type and size, never read.
+    """
+    import io
+
     import mido
 
-    if not path.exists():
+    from engine.files import FileCheckError, read_input_bytes
+
+    if not path.exists() and not path.is_symlink():
         raise MidiReadError(f"No such file: {path}")
-    if path.is_dir():
-        raise MidiReadError(f"{path} is a folder, not a MIDI file.")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise MidiReadError(
-            f"{path.name} is {size / 2**20:.1f} MB; MIDI files over {MAX_FILE_BYTES // 2**20} MB are refused "
-            "(a tune is rarely more than a few hundred kB)."
-        )
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise MidiReadError(f"Could not read {path}: {exc.strerror or exc}.") from exc
-    if head != b"MThd":
-        what = "empty" if size == 0 else "not a MIDI file (it does not start with a MIDI header)"
-        raise MidiReadError(f"{path.name} is {what}.")
+        data = read_input_bytes(path, "MIDI file", MAX_FILE_BYTES)
+    except FileCheckError as exc:
+        message = str(exc)
+        if "MB" in message:
+            message += " (A tune is rarely more than a few hundred kB.)"
+        raise MidiReadError(message) from None
+    if data[:4] != b"MThd":
+        raise MidiReadError(f"{path.name} is not a MIDI file (it does not start with a MIDI header).")
     try:
-        return mido.MidiFile(path)
+        return mido.MidiFile(file=io.BytesIO(data))
     except EOFError as exc:
         raise MidiReadError(f"{path.name} is truncated: the file ends in the middle of a track.") from exc
     except Exception as exc:  # mido reports damage as OSError, ValueError, KeyError... depending on the byte
@@ -259,8 +289,17 @@ def read_song(path: str | os.PathLike) -> Song:
                 programs.setdefault((t, msg.channel), msg.program)
                 channel_programs.setdefault(msg.channel, msg.program)
             elif kind == "set_tempo":
+                if msg.tempo <= 0:  # zero microseconds per beat: no tempo at all
+                    raise MidiReadError(
+                        f"{path.name} sets a tempo of 0 microseconds per beat (track {t}); the file is damaged."
+                    )
                 tempos[tick] = 60_000_000 / msg.tempo
             elif kind == "time_signature":
+                if not 1 <= msg.numerator <= MAX_METER or not 1 <= msg.denominator <= MAX_METER:
+                    raise MidiReadError(
+                        f"{path.name} has a time signature of {msg.numerator}/{msg.denominator}; numerators and "
+                        f"denominators from 1 to {MAX_METER} are supported."
+                    )
                 meters[tick] = (msg.numerator, msg.denominator)
             elif kind == "key_signature" and key is None:
                 key = msg.key

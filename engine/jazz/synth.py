@@ -1,6 +1,10 @@
 """A small synthesizer: notes in seconds to a stereo buffer and a WAV file.
 
-The jazz tab previews what the model played without any outside software. Each
+Sampled instruments through FluidSynth (:mod:`engine.jazz.render`) are the
+studio's sound. This synthesizer remains for the one case FluidSynth cannot
+serve: a computer without libfluidsynth or a General MIDI SoundFont (a plain
+``pip install`` of the studio, where system libraries cannot come along), so a
+preview still sounds rather than failing. Each
 note is rendered additively -- a handful of sine partials, each with its own
 decay -- under an ADSR envelope, then panned into a stereo mix:
 
@@ -11,10 +15,6 @@ program family, so a guitar melody sounds plucked, an electric piano rings like
 a struck tine (two-operator FM), a vibraphone shimmers. Every envelope starts
 with a few-millisecond ramp and ends exactly at zero, so no note clicks.
 
-When the system has both a ``fluidsynth`` binary and a General MIDI soundfont,
-:func:`render_to_wav` can use them instead (real sampled instruments); without
-them (the common case) the numpy path below is used.
-
 Buffers are ``float32`` arrays of shape ``(n_samples, 2)`` (stereo) or
 ``(n_samples,)`` (mono) at :data:`SAMPLE_RATE`, values in [-1, 1].
 """
@@ -22,9 +22,6 @@ Buffers are ``float32`` arrays of shape ``(n_samples, 2)`` (stereo) or
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
 import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,7 +48,6 @@ __all__ = [
     "write_wav",
     "read_wav",
     "find_fluidsynth",
-    "render_with_fluidsynth",
     "render_to_wav",
 ]
 
@@ -440,99 +436,20 @@ def read_wav(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
 
 # --------------------------------------------------------------------------
-# FluidSynth, when the system has it
+# Sampled sound, when the computer has it
 # --------------------------------------------------------------------------
-
-SOUNDFONT_CANDIDATES = (
-    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
-    "/usr/share/sounds/sf2/default-GM.sf2",
-    "/usr/share/sounds/sf2/TimGM6mb.sf2",
-    "/usr/share/soundfonts/default.sf2",
-    "/usr/share/soundfonts/FluidR3_GM.sf2",
-    "/usr/local/share/soundfonts/default.sf2",
-    "/opt/homebrew/share/soundfonts/default.sf2",
-)
 
 
 def find_fluidsynth() -> tuple[str, str] | None:
-    """``(fluidsynth binary, General MIDI soundfont)`` when the system has both, else None.
+    """``(libfluidsynth, General MIDI SoundFont)`` when sampled sound is available, else None.
 
-    ``SEQUENCE_STUDIO_SOUNDFONT`` names a soundfont explicitly;
-    ``SEQUENCE_STUDIO_FLUIDSYNTH`` a binary (``0`` turns FluidSynth off).
+    See :mod:`engine.jazz.render`, which renders through the library; kept here for the callers
+    that ask this module what will sound.
     """
-    binary = os.environ.get("SEQUENCE_STUDIO_FLUIDSYNTH") or shutil.which("fluidsynth")
-    if not binary or binary == "0" or not Path(binary).exists():
-        return None
-    candidates = [os.environ.get("SEQUENCE_STUDIO_SOUNDFONT", "")] + list(SOUNDFONT_CANDIDATES)
-    candidates += [str(p) for p in sorted((Path.home() / ".local/share/soundfonts").glob("*.sf2"))]
-    for sf2 in candidates:
-        if sf2 and Path(sf2).is_file():
-            return binary, sf2
-    return None
+    from engine.jazz.render import sampled_sound
 
-
-def _notes_to_midi_file(notes: Sequence[Note], path: Path) -> None:
-    """A plain type-1 MIDI file at 120 BPM (1 beat = 0.5 s), one channel per note channel."""
-    import mido
-
-    ppq = 480
-    ticks_per_second = 2 * ppq
-    mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
-    conductor = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500_000, time=0)])
-    mid.tracks.append(conductor)
-    for channel in sorted({n.channel for n in notes}):
-        mine = [n for n in notes if n.channel == channel]
-        events: list[tuple[int, int, mido.Message]] = []
-        for n in mine:
-            on = int(round(n.start * ticks_per_second))
-            off = max(on + 1, int(round((n.start + n.duration) * ticks_per_second)))
-            pitch, vel = int(n.pitch), max(1, min(127, int(n.velocity)))
-            events.append((on, 1, mido.Message("note_on", channel=channel, note=pitch, velocity=vel)))
-            events.append((off, 0, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
-        events.sort(key=lambda e: (e[0], e[1]))  # note-offs before note-ons at the same tick
-        track = mido.MidiTrack([mido.Message("program_change", channel=channel, program=mine[0].program)])
-        now = 0
-        for tick, _, msg in events:
-            track.append(msg.copy(time=tick - now))
-            now = tick
-        mid.tracks.append(track)
-    mid.save(str(path))
-
-
-def render_with_fluidsynth(
-    notes: Sequence[Note],
-    total_seconds: float | None,
-    binary: str,
-    soundfont: str,
-    *,
-    tail: float = TAIL_SECONDS,
-    sample_rate: int = SAMPLE_RATE,
-    timeout: float = 120.0,
-) -> np.ndarray:
-    """Render through FluidSynth; the result has the same length rule as :func:`render`."""
-    notes = [Note(*n) if not isinstance(n, Note) else n for n in notes]
-    n_total = _total_samples(notes, total_seconds, tail, sample_rate)
-    with tempfile.TemporaryDirectory(prefix="studio-fluid-") as folder:
-        mid, wav = Path(folder) / "in.mid", Path(folder) / "out.wav"
-        _notes_to_midi_file(notes, mid)
-        cmd = [binary, "-ni", "-g", "0.7", "-r", str(sample_rate), "-F", str(wav), "-T", "wav", soundfont, str(mid)]
-        done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-        if done.returncode != 0 or not wav.exists():
-            raise RuntimeError(f"fluidsynth failed: {done.stderr.decode(errors='replace').strip()[:300]}")
-        data, rate = read_wav(wav)
-    if rate != sample_rate:
-        raise RuntimeError(f"fluidsynth wrote {rate} Hz instead of {sample_rate} Hz")
-    if data.shape[1] == 1:
-        data = np.repeat(data, 2, axis=1)
-    out = np.zeros((n_total, 2), dtype=np.float32)
-    n = min(n_total, len(data))
-    out[:n] = data[:n, :2]
-    n_fade = min(n_total, int(0.02 * sample_rate))
-    out[n_total - n_fade :] *= np.linspace(1.0, 0.0, n_fade, dtype=np.float32)[:, None]
-    peak = float(np.abs(out).max())
-    if peak > 0:
-        out *= np.float32(PEAK / peak)
-    return out
+    found = sampled_sound()
+    return (found[0], str(found[1])) if found else None
 
 
 def render_to_wav(
@@ -545,21 +462,10 @@ def render_to_wav(
 ) -> Job:
     """Job: render ``notes`` and write a stereo 44.1 kHz WAV to ``path`` atomically.
 
-    Uses FluidSynth when allowed and available, the numpy synthesizer otherwise
-    (also when FluidSynth fails). Returns ``(path, engine name, seconds of audio)``.
+    Sampled instruments through FluidSynth when the library and a SoundFont are here
+    (:func:`engine.jazz.render.render_to_wav`), these voices otherwise.
+    Returns ``(path, engine name, seconds of audio)``.
     """
-    notes = list(notes)
-    found = find_fluidsynth() if use_fluidsynth else None
-    buffer = None
-    engine = "built-in synthesizer"
-    if found is not None:
-        yield Progress(0, None, "rendering with FluidSynth")
-        try:
-            buffer = render_with_fluidsynth(notes, total_seconds, *found, tail=tail)
-            engine = f"FluidSynth ({Path(found[1]).name})"
-        except (OSError, RuntimeError, subprocess.SubprocessError, ValueError):
-            buffer = None  # fall back to our own voices
-    if buffer is None:
-        buffer = yield from render_steps(notes, total_seconds, tail=tail)
-    write_wav(path, buffer)
-    return Path(path), engine, len(buffer) / SAMPLE_RATE
+    from engine.jazz.render import render_to_wav as render_sampled
+
+    return (yield from render_sampled(notes, path, total_seconds, use_fluidsynth=use_fluidsynth, tail=tail))

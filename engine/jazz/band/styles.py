@@ -1,0 +1,152 @@
+"""The rhythm-section styles, each a small table of data (no style has its own code path).
+
+Times are in beats (quarter notes). Every pattern is a *cell* of a few beats
+repeated from each barline and cut at the next one, so the same table plays
+sensibly in 4/4, 3/4 (a jazz waltz: the two-beat ride cell, then its first
+beat), 5/4 or 6/8. Off-beat eighths (x.5 in a cell) are swung when the style
+swings: moved to ``ratio / (1 + ratio)`` of the beat.
+
+Drum sounds are General MIDI percussion keys on channel 10.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Style", "STYLES", "STYLE_NAMES", "style_named", "RIDE", "PEDAL_HAT", "CLOSED_HAT", "SNARE",
+           "KICK", "SIDE_STICK"]
+
+KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, RIDE = 36, 37, 38, 42, 44, 51
+
+Hit = tuple[int, float, int]  # (GM drum key, onset in the cell, velocity)
+Figure = tuple[tuple[float, float, bool], ...]  # comping hits: (onset, length, pushed into the next chord)
+
+
+@dataclass(frozen=True)
+class Style:
+    """One style of accompaniment.
+
+    swing          -- long/short ratio of the off-beat eighths (1.0 straight, 2.0 triplet swing)
+    bass_cell      -- (onset, length) of the bass notes in a cell of ``bass_cell_beats``
+    bass_roles     -- what each bass note of the cell plays: "root", "fifth" or "walk"
+    bass_approach  -- the last bass note before a new chord leads into its root by a step
+    drum_cell      -- hits repeated every ``drum_cell_beats``
+    drum_fills     -- (key, probability per off-beat eighth, velocity): sparse comping on snare and kick
+    comp_figures   -- rhythmic figures of the piano/guitar, one per cell of ``comp_cell_beats``
+    comp_weights   -- how often each figure is chosen
+    programs       -- General MIDI programs of the bass and comping instruments
+    velocities     -- (bass, comping) loudness, 1-127
+    """
+
+    name: str
+    swing: float
+    bass_cell: tuple[tuple[float, float], ...]
+    bass_roles: tuple[str, ...]
+    bass_cell_beats: float
+    bass_approach: bool
+    drum_cell: tuple[Hit, ...]
+    drum_cell_beats: float
+    drum_fills: tuple[tuple[int, float, int], ...]
+    comp_figures: tuple[Figure, ...]
+    comp_weights: tuple[float, ...]
+    comp_cell_beats: float
+    bass_program: int
+    comp_program: int
+    bass_velocity: int
+    comp_velocity: int
+
+
+STYLES: dict[str, Style] = {
+    "swing": Style(
+        name="swing",
+        swing=2.0,
+        bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
+        # the ride's "ding, ding-a": 1, 2, 2-and; the hi-hat pedal closes on 2 (and 4)
+        drum_cell=((RIDE, 0.0, 84), (RIDE, 1.0, 96), (RIDE, 1.5, 66), (PEDAL_HAT, 1.0, 70)),
+        drum_cell_beats=2.0,
+        drum_fills=((SNARE, 0.10, 52), (KICK, 0.05, 56)),
+        comp_figures=(
+            ((0.0, 0.4, False), (1.5, 0.9, False)),  # Charleston: 1 and the and of 2
+            ((1.5, 0.9, True),),  # an anticipation of the next chord
+            ((0.0, 0.4, False),),
+            ((0.5, 0.4, False), (1.5, 0.4, False)),
+            ((1.0, 0.5, False),),
+            (),  # space
+        ),
+        comp_weights=(3.0, 2.0, 2.0, 1.5, 1.0, 1.5),
+        comp_cell_beats=2.0,
+        bass_program=32, comp_program=0, bass_velocity=88, comp_velocity=62,
+    ),
+    "ballad": Style(
+        name="ballad",
+        swing=2.0,
+        bass_cell=((0.0, 2.0),), bass_roles=("walk",), bass_cell_beats=2.0, bass_approach=True,  # a two feel
+        drum_cell=((RIDE, 0.0, 56), (RIDE, 1.0, 62), (RIDE, 1.5, 44), (PEDAL_HAT, 1.0, 50)),
+        drum_cell_beats=2.0,
+        drum_fills=((SIDE_STICK, 0.03, 40),),
+        comp_figures=(
+            ((0.0, 1.8, False),),
+            ((0.0, 0.9, False), (1.5, 0.5, True)),
+            ((0.5, 1.4, False),),
+        ),
+        comp_weights=(3.0, 1.5, 1.0),
+        comp_cell_beats=2.0,
+        bass_program=32, comp_program=0, bass_velocity=76, comp_velocity=52,
+    ),
+    "bossa": Style(
+        name="bossa",
+        swing=1.0,
+        bass_cell=((0.0, 1.5), (1.5, 0.5)), bass_roles=("root", "fifth"), bass_cell_beats=2.0, bass_approach=True,
+        # closed hi-hat eighths, the side-stick's bossa clave over two bars, kick on 1, 2-and, 3, 4-and
+        drum_cell=(
+            (CLOSED_HAT, 0.0, 64), (CLOSED_HAT, 0.5, 48), (CLOSED_HAT, 1.0, 64), (CLOSED_HAT, 1.5, 48),
+            (CLOSED_HAT, 2.0, 64), (CLOSED_HAT, 2.5, 48), (CLOSED_HAT, 3.0, 64), (CLOSED_HAT, 3.5, 48),
+            (CLOSED_HAT, 4.0, 64), (CLOSED_HAT, 4.5, 48), (CLOSED_HAT, 5.0, 64), (CLOSED_HAT, 5.5, 48),
+            (CLOSED_HAT, 6.0, 64), (CLOSED_HAT, 6.5, 48), (CLOSED_HAT, 7.0, 64), (CLOSED_HAT, 7.5, 48),
+            (SIDE_STICK, 0.0, 70), (SIDE_STICK, 1.5, 70), (SIDE_STICK, 3.0, 70),
+            (SIDE_STICK, 5.0, 70), (SIDE_STICK, 6.5, 70),
+            (KICK, 0.0, 74), (KICK, 1.5, 60), (KICK, 2.0, 74), (KICK, 3.5, 60),
+            (KICK, 4.0, 74), (KICK, 5.5, 60), (KICK, 6.0, 74), (KICK, 7.5, 60),
+        ),
+        drum_cell_beats=8.0,
+        drum_fills=(),
+        comp_figures=(
+            ((0.0, 0.9, False), (1.5, 0.4, False)),
+            ((0.5, 0.4, False), (1.5, 0.4, True)),
+            ((0.0, 0.4, False), (1.0, 0.4, False)),
+        ),
+        comp_weights=(3.0, 2.0, 1.5),
+        comp_cell_beats=2.0,
+        bass_program=32, comp_program=24, bass_velocity=82, comp_velocity=58,
+    ),
+    "straight": Style(
+        name="straight",
+        swing=1.0,
+        bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
+        drum_cell=(
+            (RIDE, 0.0, 80), (RIDE, 0.5, 60), (RIDE, 1.0, 80), (RIDE, 1.5, 60),
+            (KICK, 0.0, 66), (PEDAL_HAT, 1.0, 64), (SIDE_STICK, 1.0, 58),
+        ),
+        drum_cell_beats=2.0,
+        drum_fills=((SNARE, 0.06, 50), (KICK, 0.05, 54)),
+        comp_figures=(
+            ((0.0, 0.4, False), (1.0, 0.4, False)),
+            ((0.5, 0.4, False), (1.5, 0.4, False)),
+            ((0.0, 0.9, False),),
+            ((1.5, 0.4, True),),
+        ),
+        comp_weights=(2.0, 2.0, 1.5, 1.5),
+        comp_cell_beats=2.0,
+        bass_program=33, comp_program=4, bass_velocity=86, comp_velocity=60,
+    ),
+}
+STYLE_NAMES = (*STYLES, "none")  # "none": no rhythm section, the chords held as blocks
+
+
+def style_named(name: str) -> Style:
+    from engine.jazz.errors import JazzError
+
+    try:
+        return STYLES[name]
+    except KeyError:
+        raise JazzError(f"'{name}' is not a style; choose one of {', '.join(STYLE_NAMES)}.") from None
