@@ -15,6 +15,7 @@ and keeps the model so far (never over an existing model without --force).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -132,7 +133,10 @@ def run_train(args) -> int:
 
     try:
         with Interrupts() as interrupts:
-            result = run_job(train_job(train_names, val_names, config), _progress_printer(), interrupts)
+            result = run_job(train_job(train_names, val_names, config), _progress_printer(config.time_limit),
+                             interrupts)
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once
+        return fail("stopped at once by a second Ctrl-C; nothing was saved")
     except TrainingDiverged as exc:
         kept = f" {out} was left as it was." if out is not None and out.exists() else ""
         return fail(f"{exc}{kept}")
@@ -149,9 +153,11 @@ def run_train(args) -> int:
     return 0
 
 
-def _progress_printer():
+def _progress_printer(time_limit: float | None):
     """A report function for run_job: one line on stderr at most every second, with an honest ETA."""
-    from engine.timefmt import format_eta
+    from engine.timefmt import format_duration, format_eta
+
+    limit = f", time limit {format_duration(time_limit)}" if time_limit else ""
 
     last_print = [0.0]
 
@@ -162,7 +168,7 @@ def _progress_printer():
         last_print[0] = now
         left = event.metrics.get("time_left")
         eta = format_eta(left, at_most=bool(event.metrics.get("may_stop_early")))
-        print(f"  {event.message}" + (f"  ({eta})" if eta else ""), file=sys.stderr)
+        print(f"  {event.message}" + (f"  ({eta}{limit})" if eta else ""), file=sys.stderr)
 
     return report
 
@@ -225,22 +231,36 @@ def run_sample(args) -> int:
         first = next(names, None)  # a bad request is refused here, before any output
     except (ModelFileError, SamplingError) as exc:
         return fail(str(exc))
+    try:
+        count = _write_names(_chain(first, names), args.json)
+    except BrokenPipeError:  # the reader has gone (| head): nothing more to say
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python flushes stdout at exit)
+        return 0
+    except KeyboardInterrupt:
+        print("\nnote: stopped by Ctrl-C", file=sys.stderr)
+        return 130
+    if count < args.n:
+        print(f"note: {count:,} of the {args.n:,} names asked for came back: the model kept repeating itself "
+              "(try a higher temperature, or --repeats)", file=sys.stderr)
+    return 0
+
+
+def _write_names(names, as_json: bool) -> int:
+    """Write names to stdout as they come (a JSON list with ``as_json``); how many were written."""
     count = 0
-    if args.json:  # one JSON list, written as the names come
+    if as_json:
         sys.stdout.write("[")
-    for s in _chain(first, names):
-        if args.json:
+    for s in names:
+        if as_json:
             sys.stdout.write(("" if count == 0 else ", ") + json.dumps({"name": s.name, "new": s.new},
                                                                        ensure_ascii=False))
         else:
             sys.stdout.write(f"{s.name}  {'new' if s.new else 'known'}\n")
         count += 1
-    if args.json:
+    if as_json:
         sys.stdout.write("]\n")
-    if count < args.n:
-        print(f"note: {count:,} of the {args.n:,} names asked for came back: the model kept repeating itself "
-              "(try a higher temperature, or --repeats)", file=sys.stderr)
-    return 0
+    sys.stdout.flush()
+    return count
 
 
 def _chain(first, rest):

@@ -149,3 +149,19 @@ def test_the_command_runs_from_main_py(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["steps"] == 30
     assert "dinosaurs.txt" in result.stderr
+
+
+def test_an_ensemble_trains_samples_and_evaluates_from_one_file(corpus, tmp_path, capsys):
+    out = tmp_path / "ens.npz"
+    assert main(["names", "train", "--corpus", str(corpus), "--ensemble", "2", "--steps", "40", "--hidden", "8",
+                 "--val-split", "0.2", "--out", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result["members"] == 2 and result["steps"] == 80
+    assert "an ensemble of 2 LSTMs" in captured.err
+    saved = load_model(out)
+    assert saved.metadata["format_version"] == 2 and len(saved.metadata["ensemble"]) == 2
+    assert main(["names", "sample", "--model", str(out), "-n", "5", "--seed", "0"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 5
+    assert main(["names", "evaluate", "--model", str(out), "--corpus", str(corpus), "--json"]) == 0
+    assert math.isfinite(json.loads(capsys.readouterr().out)["nll_per_char"])

@@ -161,3 +161,45 @@ def test_refuses_inconsistent_contents(good):
         load_model(rewrite(good, Wy=None))
     with pytest.raises(ModelFileError, match="not text"):
         load_model(rewrite(good, metadata=np.zeros(3)))
+
+
+def test_model_path_checks_the_name_as_given_then_adds_the_suffix(tmp_path):
+    from engine.files import FileCheckError
+    from engine.names.io import model_path
+
+    assert model_path(tmp_path / "m") == tmp_path / "m.npz"
+    assert model_path(tmp_path / "m.NPZ") == tmp_path / "m.NPZ"
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(FileCheckError, match="is a folder"):
+        model_path(tmp_path / "folder")
+    (tmp_path / "taken.npz").mkdir()  # the name with its suffix is checked too
+    with pytest.raises(FileCheckError, match="is a folder"):
+        model_path(tmp_path / "taken")
+
+
+def test_model_metadata_has_one_set_of_keys_and_the_kept_step():
+    from types import SimpleNamespace
+
+    from engine.names.io import model_metadata
+
+    result = SimpleNamespace(train_loss=1.2, val_loss=1.5, steps=4500, best_step=2500, seconds=12.345678,
+                             reason="early stopping", members=[])
+    meta = model_metadata(result, "dinos.txt", 1536, 154)
+    assert meta == {"train_loss": 1.2, "val_loss": 1.5, "steps": 4500, "best_step": 2500, "seconds": 12.346,
+                    "reason": "early stopping", "corpus": {"source": "dinos.txt", "names": 1536, "validation": 154}}
+
+
+def test_why_not_replace_protects_a_better_or_complete_model(tmp_path):
+    from engine.names.io import free_path_beside, why_not_replace
+
+    path = save_model(tmp_path / "m.npz", trained_like_model(), VOCAB,
+                      extra={"val_loss": 1.5, "corpus": {"source": "names.txt"}})
+    assert why_not_replace(tmp_path / "new.npz", 9.0, True, "names.txt") is None  # nothing there
+    assert "stopped before its end" in why_not_replace(path, 1.0, True, "names.txt")
+    assert "better model" in why_not_replace(path, 1.6, False, "names.txt")
+    assert why_not_replace(path, 1.4, False, "names.txt") is None  # better: replace
+    assert why_not_replace(path, 1.6, False, "other.txt") is None  # other names: not comparable
+    assert free_path_beside(path) == tmp_path / "m-1.npz"
+    notes = tmp_path / "notes.npz"
+    notes.write_text("my notes")
+    assert "not a names model" in why_not_replace(notes, 1.0, False, "names.txt")

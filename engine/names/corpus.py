@@ -134,7 +134,9 @@ def _read(path: Path) -> bytes:
     try:
         return read_input_bytes(path, "text file of names", MAX_FILE_BYTES)
     except FileCheckError as exc:
-        raise CorpusError(str(exc).replace("is empty:", "is empty: it needs one name per line, so")) from None
+        if "is empty" in str(exc):
+            raise CorpusError(f"The file {path.name} is empty: it needs one name per line.") from None
+        raise CorpusError(str(exc)) from None
 
 
 def _utf16(data: bytes) -> bool:

@@ -376,7 +376,8 @@ def why_not_replace(path: str | os.PathLike, val_loss: float | None, partial: bo
 
     A run stopped before its end (``partial``) never replaces a model; nor does
     one that scores worse on validation names than the model already there
-    recorded for the same corpus. The caller then saves beside it (see
+    recorded for the same corpus; nor does any model replace a file that is
+    not one. The caller then saves beside it (see
     :func:`free_path_beside`) unless told to force.
     """
     path = Path(path)
@@ -387,7 +388,7 @@ def why_not_replace(path: str | os.PathLike, val_loss: float | None, partial: bo
     try:
         old = load_model(path).metadata
     except ModelFileError:
-        return None  # not a model we can read: nothing of value to protect beyond the user's word
+        return f"{path.name} exists and is not a names model this version can read"
     old_loss = old.get("val_loss")
     same_corpus = (old.get("corpus") or {}).get("source") == str(corpus_source)
     if same_corpus and isinstance(old_loss, int | float) and val_loss is not None and val_loss > old_loss:
