@@ -2,15 +2,20 @@
 
 Prints one row per gradient array (shape, norm, relative error against
 centred differences and against TensorFlow autodiff) and exits with status 1
-when any relative error is above 1e-5.
+when any relative error is above 1e-5. ``--mistake NAME`` runs the check with
+one of the bug lab's published mistakes in place (:mod:`engine.mistakes`),
+which it must catch. ``--json`` prints one line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 
 from cli._args import fail, number, whole
+from engine.mistakes import MISTAKES
 
 THRESHOLD = 1e-5  # above this relative error the command fails
 
@@ -35,8 +40,25 @@ def register(subparsers) -> None:
         "--loss", choices=("all", "last"), default="all", help="cross-entropy on all steps or the last (default all)"
     )
     parser.add_argument("--no-tf", action="store_true", help="skip the TensorFlow cross-check (faster)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--mistake",
+        choices=tuple(MISTAKES),
+        metavar="NAME",
+        help="run the check with one published mistake in place (it must fail, exit 1): "
+        + "; ".join(f"{m.name} ({', '.join(m.cells)}): {m.faulty}" for m in MISTAKES.values()),
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as one line of JSON")
     parser.set_defaults(handler=run)
+
+
+def _emit(text: str) -> None:
+    """Print ``text``; if the reader has gone (``| head``), end quietly instead of with a traceback."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would flush stdout again at exit and complain; point it at /dev/null instead.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _format_error(value: float | None, verdict: str | None) -> str:
@@ -106,12 +128,15 @@ def _as_json(result) -> str:
         "ok": result.worst() <= THRESHOLD,
         "seconds": {"numerical": result.numeric_seconds, "tensorflow": result.tf_seconds},
     }
-    return json.dumps(document, indent=2)
+    return json.dumps(document)
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.gradient_lab import LabConfig, gradient_lab_job
     from engine.jobs import run_job
+
+    if args.mistake:
+        return run_mistake(args)
 
     config = LabConfig(
         cell=args.cell,
@@ -130,5 +155,65 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     result = run_job(gradient_lab_job(config))
-    print(_as_json(result) if args.json else _table(result))
+    _emit(_as_json(result) if args.json else _table(result))
     return 0 if result.worst() <= THRESHOLD else 1
+
+
+# -- the bug lab ------------------------------------------------------------------------
+def run_mistake(args: argparse.Namespace) -> int:
+    """The check with ``args.mistake`` in place, on each chosen cell the mistake is in."""
+    from engine.gradcheck import verdict
+    from engine.jobs import run_job
+    from engine.mistakes import iter_mistake_check
+
+    mistake = MISTAKES[args.mistake]
+    cells = [c for c in (("rnn", "lstm") if args.cell == "both" else (args.cell,)) if c in mistake.cells]
+    if not cells:
+        return fail(f"the mistake {mistake.name} is in the {' and '.join(c.upper() for c in mistake.cells)} "
+                    f"code only; choose --cell {' or '.join(mistake.cells)}")
+    checks = []
+    try:
+        for cell in cells:
+            job = iter_mistake_check(mistake.name, cell, n_x=args.n_x, n_a=args.n_a, n_y=args.n_y, m=args.m,
+                                     T_x=args.t_x, seed=args.seed, scale=args.scale, loss=args.loss)
+            checks.append(run_job(job))
+    except ValueError as exc:
+        return fail(str(exc))
+    worst = max(check.worst for check in checks)
+    if args.json:
+        document = {
+            "mistake": mistake.name,
+            "function": mistake.function,
+            "correct": mistake.correct,
+            "faulty": mistake.faulty,
+            "rows": [
+                {"cell": c.cell, "name": "d" + name, "rel_err_numeric": c.rel_errors[name],
+                 "verdict_numeric": verdict(c.rel_errors[name])}
+                for c in checks for name in c.names
+            ],
+            "worst_rel_err": worst,
+            "threshold": THRESHOLD,
+            "ok": worst <= THRESHOLD,
+        }
+        _emit(json.dumps(document))
+    else:
+        lines = [
+            f"Bug lab: {mistake.title} ({mistake.function})",
+            f"  correct: {mistake.correct}",
+            f"  faulty:  {mistake.faulty}",
+            "",
+            f"{'cell':<5} {'gradient':<8} {'vs numerical':<22}",
+        ]
+        for check in checks:
+            for name in check.names:
+                error = check.rel_errors[name]
+                lines.append(f"{check.cell:<5} {'d' + name:<8} {error:8.1e} {verdict(error)}")
+        lines.append("")
+        if worst > THRESHOLD:
+            lines.append(f"Worst relative error {worst:.1e}, above the threshold {THRESHOLD:g}: the check caught "
+                         "the mistake.")
+        else:
+            lines.append(f"Worst relative error {worst:.1e}: the check did not catch the mistake.")
+        lines.append(mistake.explanation)
+        _emit("\n".join(lines))
+    return 0 if worst <= THRESHOLD else 1

@@ -6,6 +6,7 @@
     names sample   --model MODEL.npz [-n 10] [--temperature T] [--prefix P] [--min-length 3] [--repeats]
                    [--seed S] [--json]
     names evaluate --model MODEL.npz [--corpus PATH] [--json]
+    names score / names units / names sample --beam K: see cli/_names_inspect.py
 
 Progress goes to stderr, results to stdout; bad input gives a one-line
 ``error: ...`` on stderr and exit status 2. Ctrl-C during training stops it
@@ -30,7 +31,7 @@ def register(subparsers) -> None:
         description="A character-level language model that learns a list of names (dinosaurs by default) "
         "and invents new ones.",
     )
-    commands = parser.add_subparsers(dest="names_command", metavar="<train|sample|evaluate>", required=True)
+    commands = parser.add_subparsers(dest="names_command", metavar="<train|sample|evaluate|score|units>", required=True)
 
     train = commands.add_parser(
         "train",
@@ -91,6 +92,10 @@ def register(subparsers) -> None:
                           help="names file, one per line (default: the bundled dinosaurs)")
     evaluate.add_argument("--json", action="store_true", help="print the result as JSON")
     evaluate.set_defaults(handler=run_evaluate)
+
+    from cli._names_inspect import register as register_inspect
+
+    register_inspect(commands, sample)  # score, units, and sample --beam
 
 
 def argparse_suppress():

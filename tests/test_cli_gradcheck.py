@@ -87,3 +87,58 @@ def test_runs_from_main_py():
     )
     assert done.returncode == 0, done.stderr
     assert "dWaa" in done.stdout
+
+
+def test_json_is_one_line(capsys):
+    assert main(["gradcheck", "--cell", "rnn", "--no-tf", "--json", *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out)["ok"] is True
+
+
+def test_help_lists_the_mistakes(capsys):
+    from engine.mistakes import MISTAKES
+
+    with pytest.raises(SystemExit):
+        main(["gradcheck", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for name in MISTAKES:
+        assert name in out.replace("- ", "-")
+
+
+@pytest.mark.parametrize(
+    "mistake, cells", [("output-from-previous-state", {"rnn", "lstm"}),
+                       ("cell-gradient-drops-forget-gate", {"lstm"}),
+                       ("backward-drops-next-hidden-gradient", {"lstm"})]
+)
+def test_a_mistake_is_caught_and_exits_1(capsys, mistake, cells):
+    assert main(["gradcheck", "--mistake", mistake, *SMALL]) == 1
+    out = capsys.readouterr().out
+    assert "faulty:" in out and "the check caught the mistake" in out and "wrong" in out
+    assert main(["gradcheck", "--mistake", mistake, "--json", *SMALL]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False and document["mistake"] == mistake
+    assert {row["cell"] for row in document["rows"]} == cells
+    assert any(row["verdict_numeric"] == "wrong" for row in document["rows"])
+
+
+def test_a_mistake_of_the_other_cell_is_refused(capsys):
+    assert main(["gradcheck", "--mistake", "cell-gradient-drops-forget-gate", "--cell", "rnn"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "LSTM code only" in err and "\n" not in err
+    assert main(["gradcheck", "--mistake", "output-from-previous-state", "--t-x", "99"]) == 2
+    assert "T_x must be a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--json"], []])
+def test_a_closed_pipe_ends_quietly(extra):
+    """`gradcheck ... | head`: the reader is gone before anything is written; no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "gradcheck", "--cell", "rnn", "--no-tf", *extra, *SMALL],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # like `head` exiting early
+    _out, err = process.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert process.returncode == 0
