@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 from engine.jobs import Progress
 from engine.names.corpus import Corpus, split_names
 from engine.names.io import SUFFIX, SavedModel, model_metadata
-from engine.names.train import TrainConfig, TrainResult, train_job
+from engine.names.presets import TrainConfig
+from engine.names.train import TrainControl, TrainResult, train_job
 from gui.layout import ControlsSplitter
 from gui.messages import show_error
 from gui.names.corpus_panel import CorpusPanel, bundled_corpus_path
@@ -39,19 +40,6 @@ CONTROLS_WIDTH = (240, 360)  # the control column never gets narrower than its w
 CONTROLS_PREFERRED = 340
 RESULTS_ROOMY_WIDTH = 700  # below this the controls column narrows before the results do
 REDRAW_MS = 250  # the loss curves are redrawn at most four times a second while training
-
-
-def _listening(job):
-    """``job`` behind one silent first yield, already reached, so a Stop pressed before its first event is
-    sent into a paused generator (engine.jobs.finish_job cannot send into one that has not started)."""
-
-    def wrapper():
-        yield None  # consumed right below; what is sent here (FINISH) starts the job, which then hears the next
-        return (yield from job)
-
-    started = wrapper()
-    next(started)
-    return started
 
 
 class NamesTab(QWidget):
@@ -207,7 +195,9 @@ class NamesTab(QWidget):
         self.samples.set_tip(config.sample_every, config.samples)
         self._train_started = time.monotonic()
         self.training.job.set_note(f"{config.cell.upper()} · {len(train):,} names, {len(val):,} held out")
-        self.worker.start(lambda: _listening(train_job(train, val, config)))
+        control = TrainControl()
+        self.training.job.before_first_event = control.request_stop
+        self.worker.start(lambda: train_job(train, val, config, control=control))
         self.status.emit(f"Training the {PRESET_LABELS[config.preset].split(' ')[0]} preset on {len(train):,} names…")
 
     def _on_progress(self, event: Progress) -> None:

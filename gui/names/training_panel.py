@@ -8,12 +8,14 @@ early stopping or a time limit may end the run sooner -- the note line says whic
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from engine.jobs import Progress
-from engine.names.train import BEST_MEMBER_SIZES, PRESETS, TrainConfig, TrainResult, preset_config
+from engine.names.presets import BEST_MEMBER_SIZES, PRESETS, TrainConfig, preset_config
+from engine.names.train import TrainResult
 from engine.timefmt import format_duration, format_eta
 from gui.job_panel import JobPanel
 from gui.names.widgets import combo, select
@@ -40,10 +42,33 @@ NOTE_EVERY_S = 0.5  # a new note also re-lays out the column
 
 
 class _TrainingJobPanel(JobPanel):
-    """The shared panel, whose bar and note the training panel writes itself (see the module docstring)."""
+    """The shared panel, whose bar and note the training panel writes itself (see the module docstring).
+
+    Stop finishes the job (``worker.finish()``) and keeps its model. Before the job's first event the
+    worker has nothing it could send FINISH into and would cancel; then ``before_first_event`` (the
+    run's TrainControl.request_stop: the same request, heard by the engine after its first step) is
+    called instead, so even a Stop pressed at once keeps a model.
+    """
+
+    def __init__(self, worker: JobWorker, **options):
+        super().__init__(worker, **options)
+        self.before_first_event: Callable[[], None] | None = None
+        self._heard = False  # an event of the running job has arrived
 
     def _on_progress(self, event: Progress) -> None:  # noqa: ARG002 (the training panel shows progress)
-        return
+        self._heard = True
+
+    def _on_running_changed(self, running: bool) -> None:
+        self._heard = False
+        super()._on_running_changed(running)
+
+    def _on_clicked(self) -> None:
+        if self.worker.is_running() and not self._heard and self.before_first_event is not None:
+            self.button.setEnabled(False)
+            self.button.setText("Stopping…")
+            self.before_first_event()
+            return
+        super()._on_clicked()
 
 
 def _int_spin(low: int, high: int, tip: str) -> QSpinBox:
