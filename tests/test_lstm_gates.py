@@ -28,7 +28,7 @@ def test_restack_refuses_what_is_not_four_gates():
 
 
 def test_every_layout_names_the_same_four_gates():
-    assert LSTM_GATES == STACKED
+    assert [("c" if g == "g" else g) for g in LSTM_GATES] == list(STACKED)  # the earlier letters, the same order
     for order in (COURSE, STACKED, KERAS):
         assert sorted(order) == sorted(GATES)
 
