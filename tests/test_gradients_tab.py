@@ -298,3 +298,22 @@ def test_main_window_shows_a_result_without_loading_tensorflow():
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_an_experiment_is_one_click_and_says_what_to_see(qtbot, tab):
+    from engine.experiments import run_experiment
+
+    tab.experiments.choose("vanishing", steps=50, forget_bias=3)
+    with qtbot.waitSignal(tab.experiment_runner.finished, timeout=20_000) as done:
+        qtbot.mouseClick(tab.experiments.show_button, Qt.MouseButton.LeftButton)
+    shown = done.args[0]
+    expected = run_experiment("vanishing", steps=50, forget_bias=3.0)
+    assert [c.label for c in shown.curves] == [c.label for c in expected.curves]
+    assert set(tab.flow.curves) == {"RNN", "LSTM, forget bias 0", "LSTM, forget bias 3"}
+    x, y = tab.flow.curves["LSTM, forget bias 3"].getOriginalDataset()
+    np.testing.assert_allclose(y, np.maximum(expected.curve("LSTM, forget bias 3").norms, 1e-300))
+    assert len(x) == 50
+    assert tab.experiment_view.isVisible() and "forget gate" in tab.experiment_view.toPlainText()
+    assert expected.summary in tab.experiment_view.toPlainText()
+    run_and_wait(qtbot, tab, SMALL)  # a check of the settings brings its own flow back
+    assert not tab.experiment_view.isVisible() and set(tab.flow.curves) == {"rnn", "lstm"}

@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from engine.experiments import Experiment
 from engine.gradient_lab import LabResult
 from gui.gradients.check_table import CELL_COLOURS
 from gui.plotting import PALETTE, make_plot, pen
@@ -37,25 +38,37 @@ class FlowPlot:
         self.widget.setMinimumSize(PICTURES_MIN_WIDTH, 160)
 
     def show_result(self, result: LabResult) -> None:
+        self.widget.setTitle(FLOW_TITLE.format(FLOW_SUBTITLE), size="11pt")
+        self._show([(report.cell, report.cell.upper(), report.flow, report.flow_factor, CELL_COLOURS[report.cell])
+                    for report in result.cells])
+
+    def show_experiment(self, experiment: Experiment) -> None:
+        """The curves of a gradient-flow experiment (:mod:`engine.experiments`), its title above them."""
+        self.widget.setTitle(FLOW_TITLE.format(experiment.title.split(":")[0] + ", loss on the last step"),
+                             size="11pt")
+        colours = ("blue", "orange", "green", "vermillion", "purple")
+        self._show([(curve.label, curve.label, curve.norms, curve.factor, colours[k % len(colours)])
+                    for k, curve in enumerate(experiment.curves)])
+
+    def _show(self, lines) -> None:
+        """lines: (key, label, norms (T,), factor per step back or None, colour) for every curve."""
         plot = self.widget.getPlotItem()
         for curve in self.curves.values():
             plot.removeItem(curve)
         self.curves.clear()
         self._names.clear()
-        for report in result.cells:
-            colour = CELL_COLOURS[report.cell]
-            steps = np.arange(1, report.flow.size + 1)
-            norms = np.maximum(report.flow, 1e-300)  # a log axis cannot show zero
-            name = short = report.cell.upper()
-            factor = report.flow_factor  # < 1 vanishes, > 1 explodes
-            if factor is not None:
+        for key, label, flow, factor, colour in lines:
+            steps = np.arange(1, flow.size + 1)
+            norms = np.maximum(flow, 1e-300)  # a log axis cannot show zero
+            name = short = label
+            if factor is not None:  # < 1 vanishes, > 1 explodes
                 shown = f"{factor:.2f}" if 0.01 <= factor < 100 else f"{factor:.1e}"
                 name += f"  ×{shown} per step back"
                 short += f"  ×{shown}"
-            self._names[report.cell] = (name, short)
-            self.curves[report.cell] = plot.plot(
-                steps, norms, pen=pen(colour, 2.0), symbol="o", symbolSize=6, symbolBrush=PALETTE[colour],
-                symbolPen=None, name=name,
+            self._names[key] = (name, short)
+            self.curves[key] = plot.plot(
+                steps, norms, pen=pen(colour, 2.0), symbol="o", symbolSize=6 if flow.size <= 30 else 3,
+                symbolBrush=PALETTE[colour], symbolPen=None, name=name,
             )
         self._range = None
         self.place_legend()

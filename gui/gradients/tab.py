@@ -14,12 +14,14 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from engine.experiments import Experiment, run_experiment
 from engine.gradient_lab import LabConfig, LabResult, gradient_lab_job
 from engine.jobs import Progress
 from gui.gradients.check_table import CheckTable, verdict_legend, verdict_summary
 from gui.gradients.equations import EquationsView
+from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment
 from gui.gradients.flow_plot import FlowPlot
 from gui.gradients.heatmap import HeatmapPanel
 from gui.gradients.settings_panel import SettingsPanel
@@ -63,6 +65,14 @@ class GradientsTab(QWidget):
         box.addWidget(self.settings.tf_check)
         box.addWidget(self.job)
 
+        self.experiments = ExperimentsBox()
+        self.experiments.run_requested.connect(self.show_experiment)
+        self.experiment_runner = JobWorker(self)  # experiments take milliseconds, but never on the GUI thread
+        self.experiment_runner.finished.connect(self._on_experiment)
+        self.experiment_runner.failed.connect(lambda message, _trace: show_error(self, "Experiment", message))
+        self.experiment_view = QTextBrowser()
+        self.experiment_view.setMinimumHeight(90)
+        self.experiment_view.hide()  # until an experiment is shown
         self.check = CheckTable()
         self.flow = FlowPlot()
         self.heatmap = HeatmapPanel()
@@ -71,9 +81,9 @@ class GradientsTab(QWidget):
         self.heatmap.chosen.connect(self.check.select_key)
         self.settings.cell_changed.connect(self.equations.show_cell)
 
-        groups = [self.settings.model_box, self.settings.problem_box, check, verdict_legend()]
-        self.splitter = ControlsSplitter(groups, self._arrange_results(), CONTROLS_WIDTH, CONTROLS_WIDTH[1] - 20,
-                                         RESULTS_ROOMY_WIDTH)
+        groups = [self.settings.model_box, self.settings.problem_box, check, self.experiments, verdict_legend()]
+        results, self.words = self._arrange_results()
+        self.splitter = ControlsSplitter(groups, results, CONTROLS_WIDTH, CONTROLS_WIDTH[1] - 20, RESULTS_ROOMY_WIDTH)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.splitter)
@@ -81,12 +91,13 @@ class GradientsTab(QWidget):
         self.settings.bind_settings()
         self.equations.show_cell(self.settings.config().cell)
 
-    def _arrange_results(self) -> QWidget:
-        """Words on the left (table, equations), pictures on the right (flow, heatmap)."""
+    def _arrange_results(self) -> tuple[QWidget, QSplitter]:
+        """Words on the left (table, experiment, equations), pictures on the right (flow, heatmap)."""
         words = QSplitter(Qt.Orientation.Vertical)
         words.addWidget(self.check)
+        words.addWidget(self.experiment_view)
         words.addWidget(self.equations)
-        words.setSizes([540, 240])
+        words.setSizes([540, 0, 240])
         pictures = QSplitter(Qt.Orientation.Vertical)
         pictures.addWidget(self.flow.widget)
         pictures.addWidget(self.heatmap)
@@ -97,7 +108,7 @@ class GradientsTab(QWidget):
         results.setSizes([580, 400])
         for splitter in (words, pictures, results):
             splitter.setChildrenCollapsible(False)
-        return results
+        return results, words
 
     # -- settings ------------------------------------------------------------------
     def config(self, use_tf: bool | None = None) -> LabConfig:
@@ -163,8 +174,30 @@ class GradientsTab(QWidget):
         self.job.show_result("Stopped", " ", full=False)
         self.status.emit("Gradient check stopped")
 
+    # -- experiments -----------------------------------------------------------------
+    def show_experiment(self, name: str, settings: dict) -> None:
+        """Run experiment ``name`` (engine.experiments) with ``settings`` and plot its gradient flow."""
+        if self.experiment_runner.is_running():
+            return
+
+        def job():
+            yield Progress(0, None, "Running the experiment…")
+            return run_experiment(name, **settings)
+
+        self.experiment_runner.start(job)
+
+    def _on_experiment(self, experiment: Experiment) -> None:
+        self.flow.show_experiment(experiment)
+        self.experiment_view.setHtml(describe_experiment(experiment))
+        if not self.experiment_view.isVisible():
+            self.experiment_view.show()
+            total = sum(self.words.sizes())
+            self.words.setSizes([int(0.42 * total), int(0.38 * total), int(0.2 * total)])
+        self.status.emit(experiment.summary)
+
     # -- showing results -----------------------------------------------------------
     def _show_result(self, result: LabResult) -> None:
+        self.experiment_view.hide()  # the plot shows this check's flow again
         self.result = result
         self.check.show_result(result)
         self.flow.show_result(result)
