@@ -317,3 +317,24 @@ def test_an_experiment_is_one_click_and_says_what_to_see(qtbot, tab):
     assert expected.summary in tab.experiment_view.toPlainText()
     run_and_wait(qtbot, tab, SMALL)  # a check of the settings brings its own flow back
     assert not tab.experiment_view.isVisible() and set(tab.flow.curves) == {"rnn", "lstm"}
+
+
+def test_the_bug_lab_turns_the_verdicts_red_and_shows_where(qtbot, tab):
+    from engine.mistakes import mistake_check
+
+    tab.set_config(SMALL)
+    tab.bug_lab.choose("cell-gradient-drops-forget-gate")
+    with qtbot.waitSignal(tab.mistake_runner.finished, timeout=30_000) as done:
+        qtbot.mouseClick(tab.bug_lab.check_button, Qt.MouseButton.LeftButton)
+    check = done.args[0]
+    assert check.cell == "lstm" and check.caught  # the settings say both: the mistake is in the LSTM's code
+    expected = mistake_check("cell-gradient-drops-forget-gate", "lstm", n_x=2, n_a=3, n_y=2, m=2, seed=4)
+    assert check.rel_errors == pytest.approx(expected.rel_errors)
+    text = tab.experiment_view.toPlainText()
+    assert tab.experiment_view.isVisible() and "wrong" in text and "(the mistake)" in text
+    worst = max(check.rel_errors, key=check.rel_errors.get)
+    np.testing.assert_array_equal(tab.heatmap.image.image, check.heatmap(worst))
+    tab.bug_lab.choose("")  # the correct code passes
+    with qtbot.waitSignal(tab.mistake_runner.finished, timeout=30_000) as done:
+        qtbot.mouseClick(tab.bug_lab.check_button, Qt.MouseButton.LeftButton)
+    assert not done.args[0].caught and "every gradient agrees" in tab.experiment_view.toPlainText()

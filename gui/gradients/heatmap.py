@@ -164,6 +164,25 @@ class HeatmapPanel(QWidget):
         self.plot.setRange(xRange=(origin[0], origin[0] + cols), yRange=(origin[1], origin[1] + rows), padding=0.02)
         self.info.setText(f"{self.combo.currentText()}  ·  shape {shape_text(array.shape)}  ·  max |value| {limit:.2e}")
 
+    def show_difference(self, title: str, image: np.ndarray) -> None:
+        """A 2-D array that is not one of the check's (the bug lab's analytic minus numeric), signed."""
+        rows, cols = image.shape
+        self.array, self.origin = image, (-0.5, -0.5)
+        limit = float(np.max(np.abs(image))) if image.size else 1.0
+        limit = limit if limit > 0 else 1.0
+        self.colour_bar.setColorMap(self._diverging)
+        self.colour_bar.setLabel("left", "analytic − numeric")
+        self.image.setImage(image, autoLevels=False)
+        self.image.setRect(QRectF(-0.5, -0.5, cols, rows))
+        self.colour_bar.setLevels((-limit, limit))
+        self.plot.setLabel("bottom", "column")
+        self.plot.setLabel("left", "row")
+        index_ticks(self.plot.getAxis("bottom"), 0, cols)
+        index_ticks(self.plot.getAxis("left"), 0, rows)
+        self.split.setVisible(False)
+        self.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
+        self.info.setText(f"{title}  ·  max |difference| {limit:.2e}")
+
     def _on_hover(self, position: QPointF) -> None:
         image = self.array
         if image is None or not self.plot.sceneBoundingRect().contains(position):

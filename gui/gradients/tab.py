@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QSplitter, QTextBrowser, Q
 from engine.experiments import Experiment, run_experiment
 from engine.gradient_lab import LabConfig, LabResult, gradient_lab_job
 from engine.jobs import Progress
+from engine.mistakes import MistakeCheck, iter_mistake_check
+from gui.gradients.bug_lab import BugLabBox, describe_check, worst_array
 from gui.gradients.check_table import CheckTable, verdict_legend, verdict_summary
 from gui.gradients.equations import EquationsView
 from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment
@@ -70,7 +72,12 @@ class GradientsTab(QWidget):
         self.experiment_runner = JobWorker(self)  # experiments take milliseconds, but never on the GUI thread
         self.experiment_runner.finished.connect(self._on_experiment)
         self.experiment_runner.failed.connect(lambda message, _trace: show_error(self, "Experiment", message))
-        self.experiment_view = QTextBrowser()
+        self.bug_lab = BugLabBox()
+        self.bug_lab.check_requested.connect(self.check_mistake)
+        self.mistake_runner = JobWorker(self)
+        self.mistake_runner.finished.connect(self._on_mistake_checked)
+        self.mistake_runner.failed.connect(lambda message, _trace: show_error(self, "Bug lab", message))
+        self.experiment_view = QTextBrowser()  # an experiment's or the bug lab's lesson
         self.experiment_view.setMinimumHeight(90)
         self.experiment_view.hide()  # until an experiment is shown
         self.check = CheckTable()
@@ -81,7 +88,8 @@ class GradientsTab(QWidget):
         self.heatmap.chosen.connect(self.check.select_key)
         self.settings.cell_changed.connect(self.equations.show_cell)
 
-        groups = [self.settings.model_box, self.settings.problem_box, check, self.experiments, verdict_legend()]
+        groups = [self.settings.model_box, self.settings.problem_box, check, self.experiments, self.bug_lab,
+                  verdict_legend()]
         results, self.words = self._arrange_results()
         self.splitter = ControlsSplitter(groups, results, CONTROLS_WIDTH, CONTROLS_WIDTH[1] - 20, RESULTS_ROOMY_WIDTH)
         layout = QHBoxLayout(self)
@@ -188,12 +196,35 @@ class GradientsTab(QWidget):
 
     def _on_experiment(self, experiment: Experiment) -> None:
         self.flow.show_experiment(experiment)
-        self.experiment_view.setHtml(describe_experiment(experiment))
+        self._show_lesson(describe_experiment(experiment))
+        self.status.emit(experiment.summary)
+
+    # -- the bug lab ---------------------------------------------------------------------
+    def check_mistake(self, mistake: str, cells: tuple) -> None:
+        """The gradient check with ``mistake`` in place ("" for the correct code), on the settings' cell
+        when the mistake is in its code, else on the LSTM."""
+        if self.mistake_runner.is_running():
+            return
+        config = self.config(use_tf=False)
+        cell = config.cell if config.cell in cells else "lstm"
+        sizes = {"n_x": config.n_x, "n_a": config.n_a, "n_y": config.n_y, "m": config.m, "seed": config.seed}
+        self.status.emit("Bug lab: checking…")
+        self.mistake_runner.start(lambda: iter_mistake_check(mistake or None, cell, **sizes))
+
+    def _on_mistake_checked(self, check: MistakeCheck) -> None:
+        worst = worst_array(check)
+        self.heatmap.show_difference(f"bug lab · d{worst}: analytic − numeric", check.heatmap(worst))
+        self._show_lesson(describe_check(check))
+        verdict = "caught" if check.caught else "every gradient agrees"
+        self.status.emit(f"Bug lab: {verdict} (worst relative error {check.worst:.1e}, in d{worst}).")
+
+    def _show_lesson(self, text: str) -> None:
+        """An experiment's or the bug lab's words, between the table and the equations."""
+        self.experiment_view.setHtml(text)
         if not self.experiment_view.isVisible():
             self.experiment_view.show()
             total = sum(self.words.sizes())
             self.words.setSizes([int(0.42 * total), int(0.38 * total), int(0.2 * total)])
-        self.status.emit(experiment.summary)
 
     # -- showing results -----------------------------------------------------------
     def _show_result(self, result: LabResult) -> None:
