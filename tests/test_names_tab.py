@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from engine.names.io import load_model
 
@@ -559,3 +559,28 @@ def test_the_summary_says_when_fewer_different_names_came_back(tab, qtbot):
     assert "only 3 different of the 30 asked for" in summary
     assert tab.sampling.sample_list.item(2).text() == "saurorapt…" and tab.sampling.sampled_names()[2] == "saurorapt"
     assert "maximum length" in tab.sampling.sample_list.item(2).toolTip()
+
+
+def test_inside_the_model_scores_a_name_and_shows_a_unit(tab, qtbot, model_file):
+    from engine.names.inspect import score_name, training_surprise, unit_view
+
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        tab.open_path(str(model_file))
+    inside, saved = tab.inside, tab.saved
+    inside.name_edit.setText("Karosaurus")
+    with qtbot.waitSignal(inside.worker.finished, timeout=20_000) as done:
+        qtbot.mouseClick(inside.score_button, Qt.MouseButton.LeftButton)
+    score, _reference = done.args[0][1]
+    expected = score_name(saved.model, saved.vocab, "Karosaurus", lowercase=True,
+                          reference=training_surprise(saved.model, saved.vocab, saved.known_names))
+    assert score.per_char == pytest.approx(expected.per_char) and score.better_than == expected.better_than
+    assert f"{expected.per_char:.3f} nats per character" in inside.view.toPlainText()
+    inside.unit_spin.setValue(3)
+    with qtbot.waitSignal(inside.worker.finished, timeout=20_000) as done:
+        qtbot.mouseClick(inside.unit_button, Qt.MouseButton.LeftButton)
+    view = done.args[0][1]
+    shown = [n for n in tab.sampling.sampled_names() if n][:14]
+    again = unit_view(saved.model, saved.vocab, shown, 3, "hidden")
+    assert view.unit == 3 and view.names == again.names  # the names invented last, unit 3
+    np.testing.assert_allclose(np.concatenate(view.values), np.concatenate(again.values))
+    assert "unit 3" in inside.view.toPlainText()

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QWidget
 
 from engine.jobs import Progress
 from engine.names.corpus import Corpus, split_names
@@ -25,6 +25,7 @@ from engine.names.train import TrainControl, TrainResult, train_job
 from gui.layout import ControlsSplitter
 from gui.messages import show_error
 from gui.names.corpus_panel import CorpusPanel, bundled_corpus_path
+from gui.names.inside_panel import InsidePanel
 from gui.names.loss_plot import LossPlot
 from gui.names.model_panel import ModelPanel
 from gui.names.name_items import TrainingSamples
@@ -65,6 +66,8 @@ class NamesTab(QWidget):
         self.plot = LossPlot()
         self.samples = TrainingSamples()
         self.sampling = SamplingPanel()
+        self.inside = InsidePanel()
+        self.inside.names_source = self.sampling.sampled_names
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_trained)
         self.worker.failed.connect(self._on_train_failed)
@@ -76,7 +79,7 @@ class NamesTab(QWidget):
         self.training.preset_combo.currentIndexChanged.connect(self._explain_samples)
         self.corpus_panel.loaded.connect(self._on_corpus)
         self.model.loaded.connect(self._on_model_loaded)
-        for panel in (self.corpus_panel, self.model, self.sampling):
+        for panel in (self.corpus_panel, self.model, self.sampling, self.inside):
             panel.message.connect(self.status)
 
         self.redraw_timer = QTimer(self)
@@ -103,9 +106,14 @@ class NamesTab(QWidget):
         top.setStretchFactor(1, 1)
         top.setSizes([680, 260])
         top.setChildrenCollapsible(False)
+        below = QTabWidget()
+        below.setDocumentMode(True)
+        self.sampling.setTitle("")  # the page's tab says it
+        below.addTab(self.sampling, "Invent names")
+        below.addTab(self.inside, "Inside the model")
         results = QSplitter(Qt.Orientation.Vertical)
         results.addWidget(top)
-        results.addWidget(self.sampling)
+        results.addWidget(below)
         results.setSizes([440, 360])
         results.setChildrenCollapsible(False)
         return results
@@ -175,6 +183,7 @@ class NamesTab(QWidget):
         self.saved = saved
         self.model.show_model(saved)
         self.sampling.set_model(saved)
+        self.inside.set_model(saved)
         self._update_actions()
         self.sampling.generate()
 
