@@ -584,3 +584,24 @@ def test_inside_the_model_scores_a_name_and_shows_a_unit(tab, qtbot, model_file)
     assert view.unit == 3 and view.names == again.names  # the names invented last, unit 3
     np.testing.assert_allclose(np.concatenate(view.values), np.concatenate(again.values))
     assert "unit 3" in inside.view.toPlainText()
+
+
+def test_an_ensemble_draws_each_members_validation_and_the_ensembles(tab, qtbot):
+    from engine.jobs import Progress
+    from engine.names.presets import preset_config
+
+    tab._train_config = preset_config("best", time_limit=30)
+    tab.plot.clear()
+    for member in range(3):
+        for k in range(1, 6):
+            step = 100 * (5 * member + k)
+            tab._on_progress(Progress(step, 1500, "", {
+                "train_loss": 2.0, "val_loss": 2.0 - 0.05 * k, "member": member, "members": 3,
+                "ensemble_val_loss": 1.9 - 0.02 * (5 * member + k)}))
+    tab.plot.redraw()
+    _x, y = tab.plot.val_curve.getOriginalDataset()
+    assert int(np.isnan(y).sum()) == 2  # three members, three separate lines
+    ex, ey = tab.plot.ensemble_curve.getOriginalDataset()
+    assert len(ex) == 15 and ey[-1] == pytest.approx(1.9 - 0.02 * 15)
+    assert tab.plot.best_line.value() == pytest.approx(ey[-1])
+    assert "ensemble" in " ".join(tab.plot.legend_names())

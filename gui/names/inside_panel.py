@@ -27,10 +27,13 @@ from PySide6.QtWidgets import (
 from engine.jobs import Progress
 from engine.names.ensemble import members_of
 from engine.names.inspect import (
+    FEATURES,
     QUANTITIES,
     NameScore,
+    UnitSearch,
     UnitView,
     beam_search,
+    iter_search_units,
     quantities,
     score_name,
     training_surprise,
@@ -88,6 +91,15 @@ def _unit_html(view: UnitView) -> str:
             f"<p style='font-family:monospace; font-size:12pt; line-height:150%'>{'<br>'.join(rows)}</p>")
 
 
+def _search_html(search: UnitSearch) -> str:
+    parts = [f"<p><b>Units that follow a property of the place in the name</b> ({search.n_names:,} names, "
+             f"{search.n_chars:,} characters; Pearson r)</p>"]
+    for feature, found in search.matches.items():
+        best = ", ".join(f"{QUANTITIES[m.quantity]} unit {m.unit} (r {m.r:+.2f})" for m in found[:3])
+        parts.append(f"<p><i>{html.escape(FEATURES[feature])}</i>: {html.escape(best)}</p>")
+    return "".join(parts)
+
+
 class InsidePanel(QWidget):
     """Score a name, show a unit, find the likeliest names; ``message(text)`` for the status bar."""
 
@@ -118,6 +130,10 @@ class InsidePanel(QWidget):
         self.unit_button = QPushButton("Show unit")
         self.unit_button.setToolTip("One unit's value after every character of the names invented last.")
         self.unit_button.clicked.connect(self.show_unit)
+        self.search_button = QPushButton("Search units")
+        self.search_button.setToolTip("Rank every unit by how closely it follows the position in the name, the\n"
+                                      "characters still to come, and vowels, over all the training names.")
+        self.search_button.clicked.connect(self.search)
         self.beam_button = QPushButton("Likeliest names")
         self.beam_button.setToolTip("Beam search (width 10): the names the model finds most probable.")
         self.beam_button.clicked.connect(self.likeliest)
@@ -133,6 +149,7 @@ class InsidePanel(QWidget):
         unit_row.addWidget(self.quantity_combo, 1)
         unit_row.addWidget(self.unit_spin)
         unit_row.addWidget(self.unit_button)
+        unit_row.addWidget(self.search_button)
         layout = QVBoxLayout(self)
         layout.addLayout(score_row)
         layout.addLayout(unit_row)
@@ -151,7 +168,7 @@ class InsidePanel(QWidget):
 
     def update_actions(self, *_args) -> None:
         ready = self.saved is not None and not self.worker.is_running()
-        for button in (self.score_button, self.unit_button, self.beam_button):
+        for button in (self.score_button, self.unit_button, self.search_button, self.beam_button):
             button.setEnabled(ready)
 
     # -- asking ----------------------------------------------------------------------------
@@ -186,6 +203,18 @@ class InsidePanel(QWidget):
 
         self.worker.start(job)
 
+    def search(self) -> None:
+        saved = self.saved
+        if saved is None or self.worker.is_running():
+            return
+
+        def job():
+            result = yield from iter_search_units(saved.model, saved.vocab, saved.known_names,
+                                                  lowercase=saved.lowercase)
+            return ("search", result)
+
+        self.worker.start(job)
+
     def likeliest(self) -> None:
         saved = self.saved
         if saved is None or self.worker.is_running():
@@ -207,6 +236,8 @@ class InsidePanel(QWidget):
         elif kind == "unit":
             self.view.setHtml(_unit_html(value))
             self.note.setText(f"{QUANTITIES[value.quantity]}, unit {value.unit}")
+        elif kind == "search":
+            self.view.setHtml(_search_html(value))
         else:
             rows = "".join(f"<tr><td>{html.escape(b.name)}</td><td align='right'>{b.per_char:.3f}</td>"
                            f"<td>{'new' if b.new else '<i>known</i>'}</td></tr>" for b in value)

@@ -20,7 +20,7 @@ __all__ = ["LossPlot", "LEGEND_NAMES"]
 # Legend entries, long and short: the short ones when the long would cover much of a narrow plot.
 LEGEND_NAMES = {
     "train": ("training (running mean)", "training"),
-    "val": ("validation (held-out names)", "validation"),
+    "val": ("validation (held-out names)", "validation"),  # an ensemble: one line per member
     "ensemble": ("ensemble so far (validation)", "ensemble"),
 }
 PLOT_MIN_SIZE = (240, 170)
@@ -40,7 +40,7 @@ class LossPlot:
         self.train_curve = item.plot([], [], pen=pen("blue", 1.5), name=LEGEND_NAMES["train"][0])
         self.val_curve = item.plot(
             [], [], pen=pen("orange", 2), symbol="o", symbolSize=5, symbolBrush=PALETTE["orange"],
-            symbolPen=None, name=LEGEND_NAMES["val"][0],
+            symbolPen=None, name=LEGEND_NAMES["val"][0], connect="finite",  # each ensemble member its own line
         )
         self.ensemble_curve = pg.PlotDataItem([], [], pen=pen("green", 2))  # in the legend once it has points
         item.addItem(self.ensemble_curve)
@@ -61,6 +61,7 @@ class LossPlot:
         self.val_losses: list[float] = []
         self.ensemble_steps: list[float] = []
         self.ensemble_losses: list[float] = []
+        self.member = 0  # the ensemble member whose numbers arrive (0 for a single model)
         self.dirty = False  # new numbers since the last redraw
 
     # -- data ----------------------------------------------------------------------------
@@ -68,6 +69,7 @@ class LossPlot:
         for values in (self.train_steps, self.train_losses, self.val_steps, self.val_losses,
                        self.ensemble_steps, self.ensemble_losses):
             values.clear()
+        self.member = 0
         for curve in (self.train_curve, self.val_curve, self.ensemble_curve):
             curve.setData([], [])
         self.best_line.setVisible(False)
@@ -79,6 +81,11 @@ class LossPlot:
     def add(self, event: Progress) -> None:
         """Take the losses of one progress event (drawn at the next redraw)."""
         metrics = event.metrics
+        member = int(metrics.get("member", 0))
+        if member != self.member and self.val_steps:  # a new member: its validation curve starts afresh
+            self.val_steps.append(event.step)
+            self.val_losses.append(float("nan"))
+        self.member = member
         if "train_loss" in metrics:
             # Each event averages the last ~50 ms of steps; a short running mean calms the curve.
             value = metrics["train_loss"]
@@ -104,7 +111,7 @@ class LossPlot:
         self.train_curve.setData(np.asarray(self.train_steps), np.asarray(self.train_losses))
         if self.val_steps:
             self.val_curve.setData(np.asarray(self.val_steps), np.asarray(self.val_losses))
-            best = min(self.val_losses + self.ensemble_losses)
+            best = float(np.nanmin(self.val_losses + self.ensemble_losses))
             self.best_line.setValue(best)
             self.best_line.setVisible(True)
         if self.ensemble_steps:
@@ -114,7 +121,7 @@ class LossPlot:
     def _frame(self) -> None:
         """Show every point: set the range with the new data, so one paint draws both (auto-range would
         repaint a second time once it noticed the data had grown)."""
-        losses = self.train_losses + self.val_losses + self.ensemble_losses
+        losses = [v for v in self.train_losses + self.val_losses + self.ensemble_losses if v == v]  # not NaN
         if not losses:
             return
         low, high = min(losses), max(losses)
