@@ -18,7 +18,7 @@ import importlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Q_ARG, QMetaObject, QObject, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QLoggingCategory, QMetaObject, QObject, Qt, QUrl, Signal
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class AudioPlayer(QObject):
         """The QtMultimedia module, or None (and the reason kept) when it cannot load."""
         if self._import_error:
             return None
+        # Qt Multimedia's back ends (FFmpeg, PulseAudio) talk on the terminal; the app says what matters.
+        QLoggingCategory.setFilterRules("qt.multimedia*=false\nqt.multimedia.*=false")
         try:
             qt_multimedia = importlib.import_module("PySide6.QtMultimedia")
         except ImportError as exc:  # e.g. libpulse missing on Linux

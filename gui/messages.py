@@ -7,18 +7,20 @@ but non-blocking, so running jobs carry on); when nobody can answer -- the
 screenshot is being taken -- they are logged instead, and a question takes its
 safe default answer at once. A modal box there would wait forever.
 
-``gui.app`` marks a screenshot run with :func:`set_screenshot_mode`.
+``gui.app`` marks a screenshot run with :func:`set_screenshot_mode`, and sends
+Qt's own chatter (platform plugins, multimedia back ends) to the log file rather
+than the terminal with :func:`route_qt_messages_to_log`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["interactive", "set_screenshot_mode", "show_error", "show_info", "ask"]
+__all__ = ["interactive", "set_screenshot_mode", "show_error", "show_info", "ask", "route_qt_messages_to_log"]
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +69,23 @@ def ask(parent: QWidget | None, title: str, text: str, default: bool = False) ->
         return default
     yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
     return QMessageBox.question(parent, title, text, yes | no, yes if default else no) == yes
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.INFO,  # Qt's warnings are about its plugins, not the user's work
+    QtMsgType.QtCriticalMsg: logging.WARNING,
+    QtMsgType.QtFatalMsg: logging.ERROR,
+}
+
+
+def route_qt_messages_to_log() -> None:
+    """Write Qt's messages ("This plugin does not support propagateSizeHints()", PulseAudio...) to the log."""
+    qt_log = logging.getLogger("qt")
+
+    def handler(kind, context, text) -> None:  # noqa: ARG001 (Qt's signature)
+        category = getattr(context, "category", None) or "default"
+        qt_log.log(_QT_LEVELS.get(kind, logging.INFO), "%s: %s", category, text)
+
+    qInstallMessageHandler(handler)

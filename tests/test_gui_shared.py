@@ -132,3 +132,17 @@ def test_each_tab_shows_its_own_last_status(qtbot, main_window):
     assert main_window.statusBar().currentMessage() != "Trained"
     main_window.select_tab("jazz")
     assert main_window.statusBar().currentMessage() == "Trained" == main_window.tab_status("jazz")
+
+
+def test_qt_messages_go_to_the_log_not_the_terminal(caplog):
+    import logging
+
+    from PySide6.QtCore import qInstallMessageHandler, qWarning
+
+    messages.route_qt_messages_to_log()
+    try:
+        with caplog.at_level(logging.INFO, logger="qt"):
+            qWarning("This plugin does not support propagateSizeHints()")
+        assert "propagateSizeHints" in caplog.text
+    finally:
+        qInstallMessageHandler(None)

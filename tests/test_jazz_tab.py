@@ -197,6 +197,8 @@ def test_train_generate_export_listen_on_the_bundled_tune(tab, qtbot, tmp_path, 
 
     if not QMediaDevices.audioOutputs():  # this machine: say so, keep the WAV
         assert "No audio output device" in tab.sound.audio_message.text() and tab.sound.audio_message.isVisible()
+        # one message, and no advice this machine cannot follow (issue 13, item 1)
+        assert ("MIDI port" in tab.sound.audio_message.text()) == bool(tab.sound.port_listing.names)
         assert tab.variations.views[0].play_button.text() == "▶ Play"
     tab.playback.stop()
 
@@ -295,7 +297,7 @@ def test_bad_files_are_messages(main_window, tab, qtbot, tmp_path):
     assert tab.session.song.name == "studio_blues.mid"  # the piece that was open stays open
     assert tab.piece.file_label.text() == "studio_blues.mid"
     tab.open_path(str(tmp_path / "missing.mid"))
-    qtbot.waitUntil(lambda: "No such" in tab.session.last_message, timeout=10_000)
+    qtbot.waitUntil(lambda: "No such file" in tab.session.last_message, timeout=10_000)
 
 
 @pytest.mark.tf

@@ -208,10 +208,12 @@ class PiecePanel(QGroupBox):
         bits = [f"{len(song.parts)} parts", f"{meter}" if meter else "", f"{song.tempo:.0f} BPM"]
         if song.key:
             bits.append(f"key {song.key}")
-        shown = (f"{song.name}: " if many else "") + " · ".join(b for b in bits if b)
         from engine.jazz.swing import describe_swing
 
-        self.piece_info.setText(f"{shown}\nSwing: {describe_swing(session.swing)}")
+        if session.swing is not None:
+            bits.append(f"swing {session.swing:.2g}:1")
+        self.piece_info.setText((f"{song.name}: " if many else "") + " · ".join(b for b in bits if b))
+        self.piece_info.setToolTip(f"Swing of the melodies: {describe_swing(session.swing)}")
 
     def update_enabled(self) -> None:
         free = not self.session.busy() and not self.session.training()

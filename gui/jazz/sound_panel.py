@@ -133,6 +133,8 @@ class SoundPanel(QGroupBox):
         has_ports = bool(listing.names)
         self.port_combo.setEnabled(has_ports)
         self.port_radio.setEnabled(has_ports)
+        for w in (self.port_radio, self.port_combo):  # no port at all: the reason stands in for the row
+            w.setVisible(has_ports or not listing.reason)
         if not has_ports:
             self.port_combo.setPlaceholderText("none")
             self.audio_radio.setChecked(True)
@@ -166,7 +168,7 @@ class SoundPanel(QGroupBox):
     def show_audio_message(self, message: str) -> None:
         """One line about sound: the problem, then only the way out this machine offers."""
         if message.startswith("No audio output device"):
-            ways = "Save WAV… keeps it as a file"
+            ways = "Export › WAV audio… keeps it as a file"
             if self.port_listing is not None and self.port_listing.names:
                 ways += ", or play it to a MIDI port"
             message = f"No audio output device: the preview cannot be heard here. {ways}."

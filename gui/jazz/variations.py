@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -129,10 +128,7 @@ class VariationView(QFrame):
         self.details.setStyleSheet("color: #555;")
         self.play_button = QPushButton("▶ Play")
         self.play_button.setToolTip("Listen to this variation (Stop ends it)")
-        self.export_button = QToolButton()
-        self.export_button.setText("Export")
-        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button = QPushButton("Export")
         menu = QMenu(self.export_button)
         self.export_action = menu.addAction("MIDI file…")
         self.export_action.setToolTip("The tracks ticked in the Band box, each named, for a DAW")
