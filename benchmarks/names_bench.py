@@ -13,8 +13,8 @@ checkout), lower-cased, every 10th name held out for validation:
    1.62 nats per character (targets: under 3 s, and within 60 s).
 4. **Best preset** (an ensemble) -- trained with ``--time-limit`` (default 60 s)
    on a split the benchmark makes itself: every 10th name of the list is a
-   *test* name, never seen in training or validation; of the rest, 10 % are
-   the validation names early stopping watches. Target: held-out loss on the
+   *test* name, never seen in training or validation; of the rest, the
+   preset's share (5 %) are the validation names early stopping watches. Target: held-out loss on the
    test names <= 1.56 nats per character, for each of ``--ensemble-seeds``
    seeds (the spread is printed), and each member's own score beside it.
 5. **Sampling** 1,000 names from the single model and from the ensemble (target: under 1 s).
@@ -292,11 +292,11 @@ def fast_preset_figures(args, train_names, val_names):
     return figures, result
 
 
-def project_split(names: list[str], seed: int) -> tuple[list[str], list[str], list[str]]:
-    """(train, validation, test): every 10th name is a test name; 10 % of the rest validate."""
+def project_split(names: list[str], seed: int, val_split: float) -> tuple[list[str], list[str], list[str]]:
+    """(train, validation, test): every 10th name is a test name; ``val_split`` of the rest validate."""
     test = names[9::10]
     rest = [n for i, n in enumerate(names) if i % 10 != 9]
-    train, val = split_names(rest, 0.1, seed)
+    train, val = split_names(rest, val_split, seed)
     return train, val, test
 
 
@@ -305,8 +305,8 @@ def best_preset_figures(args, names: list[str]) -> dict:
     figures: dict = {}
     test_losses, ensemble = [], None
     for seed in range(args.ensemble_seeds):
-        train, val, test = project_split(names, seed)
         config = preset_config("best", seed=seed, time_limit=args.time_limit)
+        train, val, test = project_split(names, seed, config.val_split)  # the preset's share validates
         if seed == 0:
             print(f"Best preset: up to {config.ensemble} members of {config.member_hidden} units, "
                   f"{args.time_limit:.0f} s per run; {len(train)} training, {len(val)} validation and "

@@ -51,8 +51,8 @@ def register(subparsers) -> None:
     train.add_argument("--batch", type=whole(1), metavar="N", help="names per step")
     train.add_argument("--lr", type=number, metavar="X", help="learning rate")
     train.add_argument("--seed", type=whole(0), metavar="S", default=0, help="random seed (default 0)")
-    train.add_argument("--val-split", type=number, metavar="F", default=0.1,
-                       help="share of names held out for validation (default 0.1)")
+    train.add_argument("--val-split", type=number, metavar="F",
+                       help="share of names held out for validation (default: the preset's, 0.1; best 0.05)")
     train.add_argument("--time-limit", type=number, metavar="SECONDS", help="stop training after this long")
     train.add_argument("--keep-case", action="store_true", help="do not lower-case the names")
     train.add_argument("--out", metavar="MODEL.npz", help="save the trained model here")

@@ -153,3 +153,4 @@ def test_the_best_preset_sizes_the_ensemble_for_the_time_limit():
     assert preset_config("best", time_limit=600).ensemble == 8
     assert preset_config("best", ensemble=2).ensemble == 2
     assert len(set(preset_config("best").member_hidden)) > 1
+    assert preset_config("best").val_split == 0.05 and preset_config("fast").val_split == 0.1

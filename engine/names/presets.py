@@ -17,7 +17,11 @@
   validation loss ends the run with the best averaged weights.
 * **Best** trains an *ensemble* (:mod:`engine.names.ensemble`) within the time
   limit: :func:`plan_best` picks how many members and their sizes; each member
-  is a Fast model with its own seed and its own early stopping.
+  is a Fast model with its own seed and its own early stopping. It holds out
+  5 % of the names for validation, not 10 %: each member's early stopping is
+  noisier, but the mixture averages that out, and every member learns from
+  more names (six members, seed 0, on names none of them saw: 1.553 nats per
+  character against 1.566 with 10 % held out).
 """
 
 from __future__ import annotations
@@ -169,7 +173,7 @@ PRESETS: dict[str, TrainConfig] = {
     # Tuned with benchmarks/names_bench.py for held-out loss per second (see the module docstring).
     "fast": _FAST,
     # An ensemble of Fast members (see plan_best); shorter patience leaves time for more members.
-    "best": replace(_FAST, preset="best", patience=20, time_limit=BEST_TIME_LIMIT, sample_every=0,
+    "best": replace(_FAST, preset="best", patience=20, time_limit=BEST_TIME_LIMIT, sample_every=0, val_split=0.05,
                     ensemble=5, member_hidden=BEST_MEMBER_SIZES),
 }
 
