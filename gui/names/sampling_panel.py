@@ -55,13 +55,15 @@ class SamplingPanel(QGroupBox):
         super().__init__("Invent names")
         self.saved: SavedModel | None = None  # the model names are drawn from
         self._asked = 0  # how many names the last Generate asked for
+        self._export_path = ""  # where the names are being exported
         self.sampler = JobWorker(self)
         self.sampler.finished.connect(self._on_sampled)
         self.sampler.failed.connect(lambda message, _trace: show_error(self, "Cannot generate names", message))
         self.sampler.running_changed.connect(self.update_actions)
         self.files = JobWorker(self)
         self.files.finished.connect(lambda path: self.message.emit(f"Exported {self.sample_list.count()} names to {path}"))
-        self.files.failed.connect(lambda message, _trace: show_error(self, "Cannot export the names", message))
+        self.files.failed.connect(
+            lambda message, _trace: show_error(self, "Cannot export the names", f"{self._export_path}: {message}"))
 
         self.temp_slider = QSlider(Qt.Orientation.Horizontal)
         self.temp_slider.setRange(10, 200)
@@ -218,6 +220,7 @@ class SamplingPanel(QGroupBox):
         if self.files.is_running():
             return
         names = self.sampled_names()
+        self._export_path = path
         self.files.start(lambda: _write_names(path, names))
 
     def update_actions(self, *_args) -> None:
