@@ -338,3 +338,19 @@ def test_the_bug_lab_turns_the_verdicts_red_and_shows_where(qtbot, tab):
     with qtbot.waitSignal(tab.mistake_runner.finished, timeout=30_000) as done:
         qtbot.mouseClick(tab.bug_lab.check_button, Qt.MouseButton.LeftButton)
     assert not done.args[0].caught and "every gradient agrees" in tab.experiment_view.toPlainText()
+
+
+def test_heatmap_index_labels_never_run_together():
+    from gui.gradients.heatmap import index_ticks
+
+    class Axis:
+        def setTicks(self, ticks):  # noqa: N802 (pyqtgraph's name)
+            self.ticks = ticks
+
+    axis = Axis()
+    index_ticks(axis, 1, 5)
+    assert [v for v, _ in axis.ticks[0]] == [1, 2, 3, 4, 5]  # a small heatmap: every index
+    index_ticks(axis, 1, 12)
+    assert [v for v, _ in axis.ticks[0]] == [2, 4, 6, 8, 10, 12]  # "9101112" no more
+    index_ticks(axis, 0, 60)
+    assert len(axis.ticks[0]) <= 8 and axis.ticks[0][1][0] - axis.ticks[0][0][0] == 10

@@ -605,3 +605,27 @@ def test_an_ensemble_draws_each_members_validation_and_the_ensembles(tab, qtbot)
     assert len(ex) == 15 and ey[-1] == pytest.approx(1.9 - 0.02 * 15)
     assert tab.plot.best_line.value() == pytest.approx(ey[-1])
     assert "ensemble" in " ".join(tab.plot.legend_names())
+
+
+def test_the_alphabet_wraps_into_even_parts():
+    from gui.names.widgets import breakable
+
+    parts = breakable("abcdefghijklmnopqrstuvwxyz").split("\u200b")
+    assert parts == ["abcdefghijklm", "nopqrstuvwxyz"]  # never a lone "z" on the second line
+    assert all(len(p) <= 14 for p in breakable("x" * 41).split("\u200b"))
+
+
+def test_the_minimum_length_reaches_the_sampler(tab, qtbot, model_file, monkeypatch):
+    import gui.names.sampling_panel as sampling_panel
+
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        tab.open_path(str(model_file))
+    assert tab.sampling.min_length_spin.value() == 3  # the shared default
+    calls = []
+    real = sampling_panel.sample_names
+    monkeypatch.setattr(sampling_panel, "sample_names", lambda *a, **k: calls.append(k) or real(*a, **k))
+    tab.sampling.min_length_spin.setValue(6)
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        qtbot.mouseClick(tab.sampling.generate_button, Qt.MouseButton.LeftButton)
+    assert calls[-1]["min_length"] == 6
+    assert all(len(name) >= 6 for name in tab.sampling.sampled_names())
