@@ -354,3 +354,14 @@ def test_heatmap_index_labels_never_run_together():
     assert [v for v, _ in axis.ticks[0]] == [2, 4, 6, 8, 10, 12]  # "9101112" no more
     index_ticks(axis, 0, 60)
     assert len(axis.ticks[0]) <= 8 and axis.ticks[0][1][0] - axis.ticks[0][0][0] == 10
+
+
+@pytest.mark.parametrize("mistake", ["output-from-previous-state", "cell-gradient-drops-forget-gate",
+                                     "backward-drops-next-hidden-gradient"])
+def test_the_equations_mark_the_line_each_mistake_gets_wrong(mistake):
+    from engine.mistakes import MISTAKES
+    from gui.gradients.equations import equations_html
+
+    line = MISTAKES[mistake].line
+    assert equations_html("lstm", line).count("background:#f6cfbf'>") >= 1
+    assert "background:#f6cfbf'>" not in equations_html("lstm")

@@ -15,18 +15,34 @@ class EquationsView(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setMinimumHeight(90)
 
-    def show_cell(self, cell: str) -> None:
-        self.setHtml(equations_html(cell))
+    def show_cell(self, cell: str, faulty: str | None = None) -> None:
+        """The equations of ``cell``; ``faulty`` (a bug-lab line id: "y", "dc_prev", "da_in") marked in red."""
+        self.setHtml(equations_html(cell, faulty))
+        if faulty:
+            self.scrollToAnchor("faulty")
 
 
-def equations_html(cell: str) -> str:
+# The equations each bug-lab mistake (engine.mistakes.Mistake.line) gets wrong, as they appear in the HTML.
+FAULTY_LINES = {
+    "y": ("ŷ⟨t⟩&nbsp;=&nbsp;softmax(W",),
+    "dc_prev": ("dc&nbsp;=&nbsp;dc<sub>next</sub>", "dc<sub>prev</sub>&nbsp;=&nbsp;dc&nbsp;⊙&nbsp;f"),
+    "da_in": ("∂L/∂a⟨t⟩&nbsp;=&nbsp;da⟨t⟩&nbsp;+&nbsp;da<sub>prev</sub>",
+              "da<sub>next</sub>&nbsp;=&nbsp;da⟨t⟩&nbsp;+&nbsp;da<sub>prev</sub>"),
+}
+
+
+def equations_html(cell: str, faulty: str | None = None) -> str:
     parts = [_EQUATIONS_HEAD]
     if cell in ("rnn", "both"):
         parts.append(_RNN_EQUATIONS)
     if cell in ("lstm", "both"):
         parts.append(_LSTM_EQUATIONS)
     parts.append(_LOSS_EQUATIONS)
-    return "".join(parts)
+    text = "".join(parts)
+    for k, fragment in enumerate(FAULTY_LINES.get(faulty, ())):
+        anchor = "<a name='faulty'></a>" if k == 0 else ""
+        text = text.replace(fragment, f"{anchor}<span style='background:#f6cfbf'>{fragment}</span>")
+    return text
 
 
 def _sub(text: str) -> str:
@@ -99,6 +115,7 @@ _LSTM_EQUATIONS = (
     + _eq("c⟨t⟩ = f ⊙ c⟨t−1⟩ + i ⊙ c̃", "a⟨t⟩ = o ⊙ tanh(c⟨t⟩)")
     + _eq(f"ŷ⟨t⟩ = softmax(W{_sub('y')} a⟨t⟩ + b{_sub('y')})", "c⟨0⟩ = 0")
     + "<h3>LSTM backward (lstm_cell_backward, lstm_backward)</h3>"
+    + _eq(f"da{_sub('next')} = da⟨t⟩ + da{_sub('prev')} from step t+1")
     + _eq(f"dc = dc{_sub('next')} + da{_sub('next')} ⊙ o ⊙ (1 − tanh²c⟨t⟩)")
     + _eq(
         f"dz{_sub('o')} = da{_sub('next')} ⊙ tanh c⟨t⟩ ⊙ o(1 − o)",

@@ -213,6 +213,7 @@ class GradientsTab(QWidget):
 
     def _on_mistake_checked(self, check: MistakeCheck) -> None:
         worst = worst_array(check)
+        self.equations.show_cell(check.cell, check.mistake.line if check.mistake else None)
         self.heatmap.show_difference(f"bug lab · d{worst}: analytic − numeric", check.heatmap(worst))
         self._show_lesson(describe_check(check))
         verdict = "caught" if check.caught else "every gradient agrees"
