@@ -230,6 +230,7 @@ class GradientsTab(QWidget):
     # -- showing results -----------------------------------------------------------
     def _show_result(self, result: LabResult) -> None:
         self.experiment_view.hide()  # the plot shows this check's flow again
+        self.equations.show_cell(result.config.cell)  # without a bug lab's marks
         self.result = result
         self.check.show_result(result)
         self.flow.show_result(result)
