@@ -25,19 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from engine.sequence import LSTM_GATES, blas_threads, make_layer  # noqa: E402
+from engine.lstm_gates import KERAS, STACKED, restack  # noqa: E402
+from engine.sequence import blas_threads, make_layer  # noqa: E402
 
 N_X, N_A, M, T_X = 78, 64, 64, 30
-KERAS_LSTM_GATES = ("i", "f", "g", "o")  # Keras stacks i, f, c (candidate), o
 
 
 def keras_to_ours(kernel: np.ndarray, cell: str) -> np.ndarray:
-    """Reorder the stacked gate columns of a Keras LSTM weight into o, i, f, g (RNN: unchanged)."""
+    """Reorder the stacked gate columns of a Keras LSTM weight into the fused layer's order (RNN: unchanged)."""
     if cell == "rnn":
         return np.ascontiguousarray(kernel)
-    n = kernel.shape[-1] // 4
-    blocks = {g: kernel[..., k * n : (k + 1) * n] for k, g in enumerate(KERAS_LSTM_GATES)}
-    return np.ascontiguousarray(np.concatenate([blocks[g] for g in LSTM_GATES], axis=-1))
+    return restack(kernel, KERAS, STACKED)
 
 
 def median_time(fn, repeats: int, inner: int) -> float:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import lstm, rnn
+from engine.lstm_gates import GATES
 
 __all__ = [
     "CELLS",
@@ -69,7 +70,7 @@ WRONG = 1e-3
 _TINY = np.finfo(np.float64).tiny
 _PARAMETERS = {
     "rnn": ("Wax", "Waa", "ba", "Wya", "by"),
-    "lstm": ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo", "Wy", "by"),
+    "lstm": (*(name for gate in GATES for name in (f"W{gate}", f"b{gate}")), "Wy", "by"),  # f, i, c, o
 }
 _OUTPUT_WEIGHT = {"rnn": "Wya", "lstm": "Wy"}
 

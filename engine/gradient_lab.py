@@ -39,7 +39,8 @@ from engine.gradcheck import (
     sequence_forward,
     verdict,
 )
-from engine.jobs import Job, Progress, Throttle
+from engine.jobs import FINISH, Job, Progress, Throttle
+from engine.lstm_gates import GATES
 
 __all__ = [
     "CELL_CHOICES",
@@ -50,6 +51,7 @@ __all__ = [
     "CellReport",
     "LabResult",
     "make_problem",
+    "flow_factor",
     "gradient_lab_job",
 ]
 
@@ -65,6 +67,7 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
 }
 SCALE_RANGE = (0.01, 20.0)
+STOPPED_BEFORE_TF = "Stopped before the TensorFlow cross-check."
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def make_problem(config: LabConfig, cell: str) -> Problem:
         }
     else:
         parameters = {}
-        for gate in "fico":
+        for gate in GATES:
             parameters[f"W{gate}"] = matrix(n_a, n_a + n_x, config.scale)
             parameters[f"b{gate}"] = bias(n_a)
         parameters["Wy"] = matrix(n_y, n_a, 1.0)
@@ -219,6 +222,23 @@ class CellReport:
     activations: np.ndarray
     gradients: dict[str, np.ndarray]
 
+    @property
+    def flow_factor(self) -> float | None:
+        """The gradient flow's average factor per step back in time (see :func:`flow_factor`)."""
+        return flow_factor(self.flow)
+
+
+def flow_factor(norms: np.ndarray) -> float | None:
+    """The average factor by which ||dL/da<t>|| changes per step back in time, or None for one step.
+
+    norms (T_x,) for a loss on the last step: the geometric mean of norms[t-1] / norms[t],
+    (norms[0] / norms[-1]) ** (1 / (T_x - 1)). Below 1 the gradient vanishes, above 1 it explodes.
+    """
+    norms = np.maximum(np.asarray(norms, dtype=np.float64), 1e-300)  # a vanished gradient is tiny, not zero
+    if norms.size < 2:
+        return None
+    return float((norms[0] / norms[-1]) ** (1.0 / (norms.size - 1)))
+
 
 @dataclass
 class LabResult:
@@ -240,7 +260,7 @@ class LabResult:
 
 
 def _check_cell(config: LabConfig, cell: str, done_before: int, total: int, throttle: Throttle):
-    """Yields Progress while differencing; returns (CellReport, Problem, loss)."""
+    """Yields Progress while differencing; returns (CellReport, Problem, loss), or None when asked to finish."""
     problem = make_problem(config, cell)
     loss = CrossEntropyLoss(problem.targets, config.loss)
     names = list(parameter_names(cell)) + ["x", "a0"]
@@ -256,11 +276,14 @@ def _check_cell(config: LabConfig, cell: str, done_before: int, total: int, thro
             break
         if throttle():
             current = names[int(np.searchsorted(ends, done, side="left"))]
-            yield Progress(
+            reply = yield Progress(
                 step=done_before + done,
                 total=total,
                 message=f"{cell.upper()}: numerical gradient of d{current}",
             )
+            if reply is FINISH:
+                check.close()
+                return None  # this cell is not done: the caller keeps the cells that are
 
     flow, flow_gradient = gradient_flow(cell, problem.x, problem.a0, problem.parameters, problem.targets)
     activations = sequence_forward(cell, problem.x, problem.a0, problem.parameters)[0]
@@ -314,10 +337,21 @@ def _load_tensorflow(message: str):
     helper = threading.Thread(target=load, name="import-tensorflow")
     helper.start()
     while helper.is_alive():
-        yield Progress(step=0, total=None, message=message)
+        if (yield Progress(step=0, total=None, message=message)) is FINISH:
+            return STOPPED_BEFORE_TF  # the import goes on in the helper; nothing waits for it
         helper.join(0.05)
     error = outcome.get("error")
     return None if error is None else f"TensorFlow could not be loaded: {error}"
+
+
+def _finished_early(result: LabResult, started: float) -> LabResult | None:
+    """The result of a check asked to finish during the numerical part: the whole cells, or None."""
+    if not result.cells:
+        return None
+    result.numeric_seconds = time.perf_counter() - started
+    if result.tf_status == "pending":
+        result.tf_status = STOPPED_BEFORE_TF
+    return result
 
 
 def gradient_lab_job(config: LabConfig) -> Job:
@@ -327,6 +361,9 @@ def gradient_lab_job(config: LabConfig) -> Job:
     during the numerical check; once that is done it yields one event whose
     payload is the result so far (TensorFlow column still empty), then
     events with an unknown total while TensorFlow loads and checks.
+
+    Sent :data:`engine.jobs.FINISH` it returns what it has: the cells checked so
+    far (None if none is), without the TensorFlow column if that was not done.
     """
     config.validate()
     total = sum(config.elements(cell) for cell in config.cells)
@@ -337,15 +374,22 @@ def gradient_lab_job(config: LabConfig) -> Job:
     started = time.perf_counter()
     done = 0
     for cell in config.cells:
-        yield Progress(step=done, total=total, message=f"{cell.upper()}: analytic gradients")
-        report, problem, loss = yield from _check_cell(config, cell, done, total, throttle)
+        if (yield Progress(step=done, total=total, message=f"{cell.upper()}: analytic gradients")) is FINISH:
+            return _finished_early(result, started)
+        checked = yield from _check_cell(config, cell, done, total, throttle)
+        if checked is None:
+            return _finished_early(result, started)
+        report, problem, loss = checked
         result.cells.append(report)
         problems.append((problem, loss))
         done += config.elements(cell)
     result.numeric_seconds = time.perf_counter() - started
-    yield Progress(step=total, total=total, message="Numerical check done", payload=copy.deepcopy(result))
+    reply = yield Progress(step=total, total=total, message="Numerical check done", payload=copy.deepcopy(result))
 
     if config.use_tf:
+        if reply is FINISH:
+            result.tf_status = STOPPED_BEFORE_TF
+            return result
         started = time.perf_counter()
         error = yield from _load_tensorflow("Loading TensorFlow for the autodiff cross-check…")
         if error is not None:
@@ -354,7 +398,12 @@ def gradient_lab_job(config: LabConfig) -> Job:
         from engine.tf_reference import loss_gradients
 
         for report, (problem, loss) in zip(result.cells, problems, strict=True):
-            yield Progress(step=total, total=None, message=f"{report.cell.upper()}: TensorFlow autodiff")
+            reply = yield Progress(step=total, total=None, message=f"{report.cell.upper()}: TensorFlow autodiff")
+            if reply is FINISH:
+                for row in result.rows:
+                    row.rel_err_tf = None  # a column is either whole or empty
+                result.tf_status = STOPPED_BEFORE_TF
+                return result
             _value, reference = loss_gradients(problem.cell, problem.x, problem.a0, problem.parameters, loss)
             for row in report.rows:
                 row.rel_err_tf = relative_error(report.gradients[row.name], reference[row.name[1:]])

@@ -29,10 +29,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine.activations import sigmoid, softmax
+from engine.lstm_gates import GATES
 
 __all__ = ["lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward"]
 
-_GATES = ("f", "i", "c", "o")
 _RECURRENT = ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo")  # the parameters lstm_backward differentiates
 
 
@@ -108,13 +108,13 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: tuple) -
 
     concat = np.concatenate([a_prev, xt], axis=0)
     dgates = {"f": dft, "i": dit, "c": dcct, "o": dot}
-    dconcat = sum(parameters[f"W{g}"].T @ dgates[g] for g in _GATES)
+    dconcat = sum(parameters[f"W{g}"].T @ dgates[g] for g in GATES)
     return {
         "dxt": dconcat[n_a:],  # [a_prev; xt] was stacked, so its gradient splits the same way
         "da_prev": dconcat[:n_a],
         "dc_prev": dc * ft,
-        **{f"dW{g}": dgates[g] @ concat.T for g in _GATES},
-        **{f"db{g}": dgates[g].sum(axis=1, keepdims=True) for g in _GATES},
+        **{f"dW{g}": dgates[g] @ concat.T for g in GATES},
+        **{f"db{g}": dgates[g].sum(axis=1, keepdims=True) for g in GATES},
     }
 
 

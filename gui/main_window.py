@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 
 # (label, module, class) of each tab; a tab's module is imported when the tab is first shown.
 TABS = (
-    ("Gradients", "gui.gradients_tab", "GradientsTab"),
-    ("Names", "gui.names_tab", "NamesTab"),
+    ("Gradients", "gui.gradients", "GradientsTab"),
+    ("Names", "gui.names", "NamesTab"),
     ("Jazz", "gui.jazz", "JazzTab"),
 )
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.gradcheck import parameter_names
-from engine.gradient_lab import LabConfig, LabResult, gradient_lab_job, make_problem
+from engine.gradient_lab import LabConfig, LabResult, flow_factor, gradient_lab_job, make_problem
 from engine.jobs import run_job
 
 SMALL = LabConfig(cell="both", n_x=2, n_a=3, n_y=2, m=2, T_x=4, seed=3, use_tf=False)
@@ -140,3 +140,40 @@ def test_tensorflow_failure_is_reported_not_raised(monkeypatch):
     assert "no TensorFlow" in result.tf_status
     assert all(row.rel_err_tf is None for row in result.rows)
     assert result.worst() < 1e-6
+
+
+def test_flow_factor_is_the_geometric_mean_ratio_per_step_back():
+    norms = 3.0 * 0.5 ** np.arange(6)[::-1]  # each step back halves the gradient: 3/32 ... 3
+    assert flow_factor(norms[::-1]) == pytest.approx(2.0)
+    assert flow_factor(norms) == pytest.approx(0.5)
+    assert flow_factor(np.array([1.0, 0.0])) > 1e100  # a vanished gradient still gives a finite factor
+    assert flow_factor(np.array([4.0])) is None
+    result = run_job(gradient_lab_job(LabConfig(cell="rnn", T_x=6, use_tf=False)))
+    report = result.cells[0]
+    ratios = report.flow[:-1] / report.flow[1:]
+    assert report.flow_factor == pytest.approx(float(np.exp(np.mean(np.log(ratios)))))
+
+
+def test_finish_keeps_the_cells_checked_so_far():
+    from engine.jobs import FINISH, Progress
+
+    config = LabConfig(cell="both", n_x=2, n_a=3, n_y=2, m=2, T_x=5, use_tf=True)
+
+    def finish_when(predicate):
+        job = gradient_lab_job(config)
+        event = next(job)
+        while not predicate(event):
+            event = next(job)
+        try:
+            job.send(FINISH)
+        except StopIteration as stop:
+            return stop.value
+        raise AssertionError("the job went on after FINISH")
+
+    assert finish_when(lambda e: True) is None  # nothing checked yet: nothing to keep
+    during_lstm = finish_when(lambda e: isinstance(e, Progress) and e.message.startswith("LSTM"))
+    assert [report.cell for report in during_lstm.cells] == ["rnn"]
+    assert during_lstm.tf_status.startswith("Stopped") and all(r.rel_err_tf is None for r in during_lstm.rows)
+    after_numeric = finish_when(lambda e: e.message == "Numerical check done")
+    assert [report.cell for report in after_numeric.cells] == ["rnn", "lstm"]
+    assert after_numeric.tf_status.startswith("Stopped") and after_numeric.worst() < 1e-5

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from engine.names.io import load_model
 
@@ -55,16 +55,26 @@ def fresh_settings():
 
 
 @pytest.fixture
-def tab(fresh_settings, main_window):
+def tab(fresh_settings, main_window, qtbot):
     main_window.select_tab("names")
-    return main_window.tabs.currentWidget()
+    widget = main_window.tabs.currentWidget()
+    settle(qtbot, widget)  # the remembered (or bundled) corpus is read on a worker
+    return widget
+
+
+def settle(qtbot, tab) -> None:
+    """Wait until the files the tab reads and writes on its workers are done."""
+    qtbot.waitUntil(lambda: not tab.files_busy(), timeout=20_000)
 
 
 @pytest.fixture
 def warnings(monkeypatch):
-    """Messages the tab would show in a QMessageBox, recorded instead of blocking."""
+    """Messages the tab would show in a message box (gui.messages logs them offscreen), recorded."""
+    from gui import messages
+
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    monkeypatch.setattr(messages, "_box", lambda parent, icon, title, text: shown.append((title, text)))
+    monkeypatch.setattr(messages, "interactive", lambda: True)
     return shown
 
 
@@ -74,75 +84,81 @@ def test_bundled_corpus_is_preselected(tab, qtbot, corpus_file):
     if not resource_path("names", "dinosaurs.txt").exists():
         pytest.skip("bundled corpus not present")
     assert tab.corpus is not None and "dinosaurs" in tab.corpus.source
-    assert "names" in tab.stats_label.text()
-    assert len(tab.hist_bars.opts["height"]) > 5
-    assert tab.corpus_label.full_text() == "Dinosaurs (bundled)"
+    assert "names" in tab.corpus_panel.stats_label.text()
+    assert len(tab.corpus_panel.hist_bars.opts["height"]) > 5
+    assert tab.corpus_panel.corpus_label.full_text() == "Dinosaurs (bundled)"
     tab.open_path(str(corpus_file))
-    qtbot.mouseClick(tab.bundled_button, Qt.MouseButton.LeftButton)  # back to the dinosaurs
-    assert "dinosaurs" in tab.corpus.source and tab.corpus_label.full_text() == "Dinosaurs (bundled)"
+    settle(qtbot, tab)
+    qtbot.mouseClick(tab.corpus_panel.bundled_button, Qt.MouseButton.LeftButton)  # back to the dinosaurs
+    settle(qtbot, tab)
+    assert "dinosaurs" in tab.corpus.source and tab.corpus_panel.corpus_label.full_text() == "Dinosaurs (bundled)"
 
 
 def test_train_through_the_tab_then_sample_save_and_export(main_window, tab, qtbot, corpus_file, tmp_path, warnings):
     main_window.open_in_current_tab(str(corpus_file))  # what File > Open and a drop onto the window do
+    settle(qtbot, tab)
     assert tab.corpus.source == str(corpus_file)
-    assert tab.corpus_label.full_text() == "made-up names.txt"
+    assert tab.corpus_panel.corpus_label.full_text() == "made-up names.txt"
     assert tab.corpus.names[0] == tab.corpus.names[0].lower()
 
-    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("fast"))
-    tab.hidden_spin.setValue(24)
-    tab.steps_spin.setValue(600)
+    tab.training.preset_combo.setCurrentIndex(tab.training.preset_combo.findData("fast"))
+    tab.training.hidden_spin.setValue(24)
+    tab.training.steps_spin.setValue(600)
     progress = []
     tab.worker.progress.connect(progress.append)
-    qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
-    assert tab.train_button.text() == "Stop"
-    assert not tab.hidden_spin.isEnabled()  # settings are locked while training
+    qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
+    assert tab.training.job.button.text() == "Stop"
+    assert not tab.training.hidden_spin.isEnabled()  # settings are locked while training
     with qtbot.waitSignal(tab.worker.finished, timeout=90_000) as finished:
         pass
     result = finished.args[0]
     assert result.steps <= 600 and result.val_loss is not None
 
     # the live plot and the names sampled while training were updated
-    steps, losses = tab.train_curve.getData()
+    steps, losses = tab.plot.train_curve.getData()
     assert steps is not None and len(steps) >= 2 and np.all(np.isfinite(losses))
-    val_steps, val_losses = tab.val_curve.getData()
+    val_steps, val_losses = tab.plot.val_curve.getData()
     assert len(val_steps) >= 2 and val_losses.min() < val_losses[0]
     assert any("val_loss" in e.metrics for e in progress)
     assert any(e.payload and e.payload.get("samples") for e in progress)
-    assert tab.training_samples.count() >= 8  # a header and seven names
-    assert tab.train_button.text() == "Train" and tab.hidden_spin.isEnabled()
-    assert "validation" in tab.model_label.text()
+    assert tab.samples.names.count() >= 8  # a header and seven names
+    assert tab.training.job.button.text() == "Train" and tab.training.hidden_spin.isEnabled()
+    assert "validation" in tab.model.model_label.text()
 
     # finishing generates names; new ones and known ones are told apart
-    qtbot.waitUntil(lambda: tab.sample_list.count() == tab.count_spin.value(), timeout=20_000)
+    qtbot.waitUntil(lambda: tab.sampling.sample_list.count() == tab.sampling.count_spin.value(), timeout=20_000)
     known = tab.saved.known_names
-    for i in range(tab.sample_list.count()):
-        item = tab.sample_list.item(i)
+    for i in range(tab.sampling.sample_list.count()):
+        item = tab.sampling.sample_list.item(i)
         name = item.data(Qt.ItemDataRole.UserRole)
         assert item.font().italic() == (name in known)
-    assert "new" in tab.sample_summary.text()
+    assert "new" in tab.sampling.sample_summary.text()
 
     # a prefix primes every name
-    tab.prefix_edit.setText("Ka")
-    tab.count_spin.setValue(12)
-    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
-        qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
-    names = tab.sampled_names()
+    tab.sampling.prefix_edit.setText("Ka")
+    tab.sampling.count_spin.setValue(12)
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        qtbot.mouseClick(tab.sampling.generate_button, Qt.MouseButton.LeftButton)
+    names = tab.sampling.sampled_names()
     assert len(names) == 12 and all(n.startswith("ka") for n in names)
 
     # copy and export
-    tab.copy_names()
+    tab.sampling.copy_names()
     assert QApplication.clipboard().text().splitlines() == names
     out = tmp_path / "invented.txt"
-    assert tab.export_names_to(str(out))
+    tab.sampling.export_to(str(out))
+    settle(qtbot, tab)
     assert out.read_text(encoding="utf-8").splitlines() == names
 
     # save, then load back through the tab
     model_path = tmp_path / "model"
-    assert tab.save_model_to(str(model_path))
+    tab.model.save_to(str(model_path))
+    settle(qtbot, tab)
     saved = load_model(tmp_path / "model.npz")
     np.testing.assert_array_equal(saved.model.flat, tab.saved.model.flat)
     assert saved.known_names == tab.saved.known_names
     main_window.open_in_current_tab(str(tmp_path / "model.npz"))
+    settle(qtbot, tab)
     assert tab.saved.model is not result.model
     np.testing.assert_array_equal(tab.saved.model.flat, result.model.flat)
     assert warnings == []
@@ -150,61 +166,67 @@ def test_train_through_the_tab_then_sample_save_and_export(main_window, tab, qtb
 
 def test_stop_ends_training_and_keeps_the_model(tab, qtbot, corpus_file):
     tab.open_path(str(corpus_file))
-    tab.hidden_spin.setValue(16)
-    tab.steps_spin.setValue(5_000_000)
+    settle(qtbot, tab)
+    tab.training.hidden_spin.setValue(16)
+    tab.training.steps_spin.setValue(5_000_000)
     with qtbot.waitSignal(tab.worker.progress, timeout=20_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(tab.worker.finished, timeout=5_000) as finished:
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)  # Stop
-        assert tab.train_button.text() == "Stopping…"
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)  # Stop
+        assert tab.training.job.button.text() == "Stopping…"
     assert finished.args[0].reason == "stopped"
-    assert tab.saved is not None and tab.save_button.isEnabled()
-    assert tab.train_button.text() == "Train"
+    assert tab.saved is not None and tab.model.save_button.isEnabled()
+    assert tab.training.job.button.text() == "Train"
 
 
-def test_bad_files_are_refused_with_a_message(tab, tmp_path, warnings):
+def test_bad_files_are_refused_with_a_message(tab, tmp_path, warnings, qtbot):
     before = tab.corpus
     binary = tmp_path / "photo.jpg"
     binary.write_bytes(bytes(range(256)) * 4)
     tab.open_path(str(binary))
+    settle(qtbot, tab)
     assert warnings and "binary" in warnings[-1][1]
     assert tab.corpus is before
     tiny = tmp_path / "three.txt"
     tiny.write_text("a\nb\nc\n")
     tab.open_path(str(tiny))
+    settle(qtbot, tab)
     assert "at least 10" in warnings[-1][1]
     fake_model = tmp_path / "model.npz"
     fake_model.write_text("not a model")
     tab.open_path(str(fake_model))
+    settle(qtbot, tab)
     assert "not a valid .npz" in warnings[-1][1]
-    assert tab.saved is None and not tab.generate_button.isEnabled()
+    assert tab.saved is None and not tab.sampling.generate_button.isEnabled()
 
 
 def test_settings_are_remembered(tab, corpus_file, qtbot):
-    from gui.names_tab import NamesTab
+    from gui.names import NamesTab
 
     tab.open_path(str(corpus_file))
-    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
-    tab.hidden_spin.setValue(33)
-    tab.val_spin.setValue(20)
-    tab.temp_slider.setValue(70)
+    settle(qtbot, tab)
+    tab.training.preset_combo.setCurrentIndex(tab.training.preset_combo.findData("course"))
+    tab.training.hidden_spin.setValue(33)
+    tab.training.val_spin.setValue(20)
+    tab.sampling.temp_slider.setValue(70)
     tab.save_state()
     again = NamesTab()
     qtbot.addWidget(again)
-    assert again.preset_combo.currentData() == "course"
-    assert again.hidden_spin.value() == 33 and again.cell_combo.currentData() == "rnn"
-    assert again.temp_slider.value() == 70
-    assert again.val_spin.value() == 20 and again.training_config().val_split == pytest.approx(0.2)
+    assert again.training.preset_combo.currentData() == "course"
+    assert again.training.hidden_spin.value() == 33 and again.training.cell_combo.currentData() == "rnn"
+    assert again.sampling.temp_slider.value() == 70
+    assert again.training.val_spin.value() == 20 and again.training_config().val_split == pytest.approx(0.2)
+    settle(qtbot, again)
     assert again.corpus.source == str(corpus_file)
 
 
 def train_briefly(qtbot, tab, steps: int = 300, hidden: int = 16):
     """A short run through the Train button; returns its result once the names are generated too."""
-    tab.hidden_spin.setValue(hidden)
-    tab.steps_spin.setValue(steps)
+    tab.training.hidden_spin.setValue(hidden)
+    tab.training.steps_spin.setValue(steps)
     with qtbot.waitSignal(tab.worker.finished, timeout=60_000) as finished:
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not tab.sampler.is_running() and tab.sample_list.count() > 0, timeout=20_000)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.sampling.sampler.is_running() and tab.sampling.sample_list.count() > 0, timeout=20_000)
     return finished.args[0]
 
 
@@ -227,75 +249,79 @@ def test_the_tab_fits_an_800_pixel_wide_window(main_window, tab, qtbot, tmp_path
     names = {"".join(rng.choice(list(letters), size=rng.integers(4, 12))) for _ in range(200)}
     path = tmp_path / ("a-rather-long-file-name-for-a-list-of-names-gathered-from-many-places" + ".txt")
     path.write_text("\n".join(sorted(names)) + "\n", encoding="utf-8")
-    tab.lowercase_check.setChecked(False)
+    tab.corpus_panel.lowercase_check.setChecked(False)
+    settle(qtbot, tab)
     tab.open_path(str(path))
+    settle(qtbot, tab)
     assert len(tab.corpus.alphabet) > 50
     train_briefly(qtbot, tab)
     assert tab.minimumSizeHint().width() <= 820
 
     main_window.resize(800, 640)
     qtbot.waitUntil(lambda: main_window.width() == 800 and tab.width() <= 800)
-    qtbot.waitUntil(lambda: tab.sampling_row.wrapped and tab.legend_names() == ["training", "validation"])
+    qtbot.waitUntil(lambda: tab.sampling.sampling_row.wrapped and tab.plot.legend_names() == ["training", "validation"])
     controls = tab.controls
     column = controls.widget()
     assert column.width() <= controls.viewport().width()  # no control cut off at the right
     assert column.width() >= column.minimumSizeHint().width()
     assert controls.width() < 300  # the controls gave way first
-    assert tab.loss_plot.width() >= 220 and tab.training_samples.width() >= 140
-    assert tab.sample_list.width() >= 400
+    assert tab.plot.widget.width() >= 220 and tab.samples.names.width() >= 140
+    assert tab.sampling.sample_list.width() >= 400
     # The sampling controls wrap onto two lines, all in view; names and the legend fit.
-    row = tab.sampling_row.rect()
-    for widget in (tab.generate_button, tab.unique_check, tab.count_spin, tab.temp_label):
-        corner = widget.mapTo(tab.sampling_row, widget.rect().bottomRight())
+    row = tab.sampling.sampling_row.rect()
+    for widget in (tab.sampling.generate_button, tab.sampling.unique_check, tab.sampling.count_spin, tab.sampling.temp_label):
+        corner = widget.mapTo(tab.sampling.sampling_row, widget.rect().bottomRight())
         assert row.contains(corner), widget
-    assert names_are_whole(tab.sample_list)
-    assert tab.corpus_label.text() != tab.corpus_label.full_text() and "…" in tab.corpus_label.text()
+    assert names_are_whole(tab.sampling.sample_list)
+    assert tab.corpus_panel.corpus_label.text() != tab.corpus_panel.corpus_label.full_text() and "…" in tab.corpus_panel.corpus_label.text()
 
     # Wide again: the controls get their width back, the row unwraps, the legend says more.
     main_window.resize(1280, 820)
-    qtbot.waitUntil(lambda: tab.splitter.sizes()[0] >= 320 and not tab.sampling_row.wrapped)
-    qtbot.waitUntil(lambda: tab.legend_names() == ["training (running mean)", "validation (held-out names)"])
-    assert names_are_whole(tab.sample_list)
+    qtbot.waitUntil(lambda: tab.splitter.sizes()[0] >= 320 and not tab.sampling.sampling_row.wrapped)
+    qtbot.waitUntil(lambda: tab.plot.legend_names() == ["training (running mean)", "validation (held-out names)"])
+    assert names_are_whole(tab.sampling.sample_list)
 
 
 def test_the_progress_bar_tells_the_steps_the_time_left_and_how_training_ended(tab, qtbot, corpus_file):
     tab.open_path(str(corpus_file))
-    assert tab.progress_bar.format() == "Not trained yet"
+    settle(qtbot, tab)
+    assert tab.training.job.bar.format() == "Not trained yet"
     shown = []
-    tab.worker.progress.connect(lambda event: shown.append(tab.progress_bar.format()))  # after the tab's slot
+    tab.worker.progress.connect(lambda event: shown.append(tab.training.job.bar.format()))  # after the tab's slot
     result = train_briefly(qtbot, tab, steps=400)
     during = [text for text in shown if text.startswith("step ")]
     assert during and all(" of 400" in text for text in during)
     # Early stopping may end the run sooner, so the time left is an upper bound.
     assert any(text.endswith(" left") and "≤ " in text for text in during)
     done = {"steps": "Done: ", "early stopping": "Stopped early: "}[result.reason]
-    assert tab.progress_bar.format().startswith(done + f"{result.steps:,} steps in ")
-    assert tab.progress_bar.value() == tab.progress_bar.maximum()
+    assert tab.training.job.bar.format().startswith(done + f"{result.steps:,} steps in ")
+    assert tab.training.job.bar.value() == tab.training.job.bar.maximum()
 
     # The course's procedure has no early stopping: the time left is an estimate, not a bound.
-    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
+    tab.training.preset_combo.setCurrentIndex(tab.training.preset_combo.findData("course"))
     shown.clear()
-    tab.steps_spin.setValue(3000)
+    tab.training.steps_spin.setValue(3000)
     with qtbot.waitSignal(tab.worker.finished, timeout=60_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
     during = [text for text in shown if text.startswith("step ")]
     assert any(text.endswith(" left") for text in during) and not any("≤" in text for text in during)
-    assert tab.progress_bar.format() == f"Done: 3,000 steps in {tab.progress_bar.format().split(' in ')[1]}"
-    assert "smoothed loss" in tab.progress_label.text()
+    assert tab.training.job.bar.format() == f"Done: 3,000 steps in {tab.training.job.bar.format().split(' in ')[1]}"
+    assert "smoothed loss" in tab.training.job.status_line.text()
 
 
 def test_stop_right_after_train_ends_at_once_and_says_so(tab, qtbot, corpus_file):
     tab.open_path(str(corpus_file))
-    tab.hidden_spin.setValue(16)
-    tab.steps_spin.setValue(5_000_000)
+    settle(qtbot, tab)
+    tab.training.hidden_spin.setValue(16)
+    tab.training.steps_spin.setValue(5_000_000)
     with qtbot.waitSignal(tab.worker.finished, timeout=10_000) as finished:
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)  # Stop, before any progress arrived
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)  # Stop, before any progress arrived
     result = finished.args[0]
     assert result.reason == "stopped" and result.steps < 5_000_000
-    assert tab.progress_bar.format().startswith(f"Stopped at step {result.steps:,} (")
-    assert tab.progress_bar.value() < tab.progress_bar.maximum()  # shows how far it got
-    assert tab.train_button.text() == "Train" and tab.saved is not None
+    assert tab.training.job.bar.format().startswith(f"Stopped at step {result.steps:,} (")
+    assert tab.training.job.bar.value() < tab.training.job.bar.maximum()  # shows how far it got
+    assert tab.training.job.button.text() == "Train" and tab.saved is not None
 
 
 def test_the_window_stays_responsive_while_training(tab, qtbot, corpus_file):
@@ -304,13 +330,14 @@ def test_the_window_stays_responsive_while_training(tab, qtbot, corpus_file):
     from PySide6.QtCore import QTimer
 
     tab.open_path(str(corpus_file))
-    tab.steps_spin.setValue(5_000_000)
+    settle(qtbot, tab)
+    tab.training.steps_spin.setValue(5_000_000)
     ticks = []
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     with qtbot.waitSignal(tab.worker.progress, timeout=20_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
     timer.start()
     qtbot.wait(1500)
     timer.stop()
@@ -318,7 +345,7 @@ def test_the_window_stays_responsive_while_training(tab, qtbot, corpus_file):
     assert len(ticks) > 30 and gaps.max() < 0.3  # the event loop never waits on the training thread
     started = time.monotonic()
     with qtbot.waitSignal(tab.worker.finished, timeout=5_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
     assert time.monotonic() - started < 1.0
 
 
@@ -328,68 +355,70 @@ def test_a_100000_step_run_is_drawn_downsampled(tab, qtbot):
     from engine.names.train import preset_config
 
     tab._train_config = preset_config("fast")
-    tab._clear_curves()
+    tab.plot.clear()
     steps = 100_000
     for step in range(1, steps + 1, 2):
         tab._on_progress(Progress(step, steps, "", {"train_loss": 2.0 + np.sin(step / 700.0)}))
     tab._on_progress(Progress(steps, steps, "", {"train_loss": 2.0, "val_loss": 1.9, "best_val_loss": 1.9}))
-    tab._redraw_curves()
+    tab.plot.redraw()
     qtbot.wait(10)
-    x, y = tab.train_curve.getData()  # what is drawn, after downsampling
-    assert len(tab._train_steps) == steps // 2 + 1
+    x, y = tab.plot.train_curve.getData()  # what is drawn, after downsampling
+    assert len(tab.plot.train_steps) == steps // 2 + 1
     assert 100 < len(x) < 10_000
     assert x.min() < 0.01 * steps and x.max() > 0.99 * steps  # the whole run, not a window of it
-    assert tab.best_line.isVisible() and tab.best_line.value() == 1.9
+    assert tab.plot.best_line.isVisible() and tab.plot.best_line.value() == 1.9
 
 
-def test_presets_fill_in_the_hyperparameters(tab):
-    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("course"))
+def test_presets_fill_in_the_hyperparameters(tab, qtbot):
+    tab.training.preset_combo.setCurrentIndex(tab.training.preset_combo.findData("course"))
     # The notebook's procedure, as the issue states it.
-    assert tab.cell_combo.currentData() == "rnn" and tab.hidden_spin.value() == 50
-    assert tab.batch_spin.value() == 1 and tab.batch_spin.text() == "1 name"
-    assert tab.steps_spin.value() == 35_000
-    assert tab.optimizer_combo.currentData() == "sgd" and tab.lr_spin.value() == pytest.approx(0.01)
-    assert tab.clip_combo.currentData() == "value" and tab.clip_spin.value() == 5.0
-    assert "Every 2,000 steps" in tab.training_samples.toolTip()
-    tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("fast"))
-    assert tab.optimizer_combo.currentData() == "adam" and tab.batch_spin.value() > 1
+    assert tab.training.cell_combo.currentData() == "rnn" and tab.training.hidden_spin.value() == 50
+    assert tab.training.batch_spin.value() == 1 and tab.training.batch_spin.text() == "1 name"
+    assert tab.training.steps_spin.value() == 35_000
+    assert tab.training.optimizer_combo.currentData() == "sgd" and tab.training.lr_spin.value() == pytest.approx(0.01)
+    assert tab.training.clip_combo.currentData() == "value" and tab.training.clip_spin.value() == 5.0
+    assert "Every 2,000 steps" in tab.samples.names.toolTip()
+    tab.training.preset_combo.setCurrentIndex(tab.training.preset_combo.findData("fast"))
+    assert tab.training.optimizer_combo.currentData() == "adam" and tab.training.batch_spin.value() > 1
     # What is shown is what trains.
-    tab.hidden_spin.setValue(40)
-    tab.val_spin.setValue(20)
-    tab.seed_spin.setValue(7)
-    tab.clip_combo.setCurrentIndex(tab.clip_combo.findData("none"))
-    assert not tab.clip_spin.isEnabled()
+    tab.training.hidden_spin.setValue(40)
+    tab.training.val_spin.setValue(20)
+    tab.training.seed_spin.setValue(7)
+    tab.training.clip_combo.setCurrentIndex(tab.training.clip_combo.findData("none"))
+    assert not tab.training.clip_spin.isEnabled()
     config = tab.training_config()
     assert (config.hidden, config.val_split, config.seed, config.clip_mode) == (40, 0.2, 7, "none")
 
 
-def test_corpus_stats_and_length_histogram_match_the_file(tab, corpus_file):
+def test_corpus_stats_and_length_histogram_match_the_file(tab, corpus_file, qtbot):
     from collections import Counter
 
     tab.open_path(str(corpus_file))
+    settle(qtbot, tab)
     names = [line.strip().lower() for line in corpus_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     lengths = Counter(len(n) for n in names)
-    opts = tab.hist_bars.opts
+    opts = tab.corpus_panel.hist_bars.opts
     assert dict(zip(opts["x"], opts["height"], strict=True)) == dict(lengths)
-    stats = tab.stats_label.text().replace("\u200b", "")
+    stats = tab.corpus_panel.stats_label.text().replace("\u200b", "")
     assert stats.startswith(f"{len(names):,} names, ")
     assert f"{len(set(''.join(names)))} characters: {''.join(sorted(set(''.join(names))))}" in stats
     assert f"length {min(lengths)}–{max(lengths)}" in stats
-    tab.val_spin.setValue(20)
-    assert f"{round(0.2 * len(names)):,} held out" in tab.stats_label.text()
+    tab.training.val_spin.setValue(20)
+    assert f"{round(0.2 * len(names)):,} held out" in tab.corpus_panel.stats_label.text()
     # Lower-case off: the capitals are characters of their own.
-    tab.lowercase_check.setChecked(False)
+    tab.corpus_panel.lowercase_check.setChecked(False)
+    settle(qtbot, tab)
     assert tab.corpus.source == str(corpus_file) and not tab.corpus.lowercase
     as_written = set(corpus_file.read_text(encoding="utf-8").replace("\n", ""))
     assert len(as_written) > len(set("".join(names)))  # the capitals
-    assert f"{len(as_written)} characters" in tab.stats_label.text()
+    assert f"{len(as_written)} characters" in tab.corpus_panel.stats_label.text()
 
 
-def test_sampled_while_training_says_the_draws_repeat(tab):
-    caption = tab.during_caption.text()
+def test_sampled_while_training_says_the_draws_repeat(tab, qtbot):
+    caption = tab.samples.caption.text()
     assert "same random draws" in caption.lower()
-    tip = tab.training_samples.toolTip()
-    assert "same seed" in tip and tab.during_caption.toolTip() == tip
+    tip = tab.samples.names.toolTip()
+    assert "same seed" in tip and tab.samples.caption.toolTip() == tip
 
 
 def test_the_buttons_open_load_save_and_export_through_their_dialogs(
@@ -404,39 +433,43 @@ def test_the_buttons_open_load_save_and_export_through_their_dialogs(
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (answers["save"], ""))
 
     answers["open"] = str(corpus_file)
-    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.corpus_panel.open_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, tab)
     assert tab.corpus.source == str(corpus_file)
     assert last_folder("names") == str(corpus_file.parent)
 
     answers["open"] = str(model_file)
-    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):  # a loaded model invents names at once
-        qtbot.mouseClick(tab.load_button, Qt.MouseButton.LeftButton)
-    assert tab.saved.model.hidden == 16 and "16 units" in tab.model_label.text()
-    assert tab.sample_list.count() == tab.count_spin.value()
-    assert tab.save_button.isEnabled() and tab.copy_button.isEnabled() and tab.export_button.isEnabled()
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):  # a loaded model invents names at once
+        qtbot.mouseClick(tab.model.load_button, Qt.MouseButton.LeftButton)
+    assert tab.saved.model.hidden == 16 and "16 units" in tab.model.model_label.text()
+    assert tab.sampling.sample_list.count() == tab.sampling.count_spin.value()
+    assert tab.model.save_button.isEnabled() and tab.sampling.copy_button.isEnabled() and tab.sampling.export_button.isEnabled()
 
     answers["save"] = str(tmp_path / "copy")  # the extension is added
-    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.model.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, tab)
     copy = load_model(tmp_path / "copy.npz")
     np.testing.assert_array_equal(copy.model.flat, tab.saved.model.flat)
     assert copy.known_names == tab.saved.known_names
 
     answers["save"] = str(tmp_path / "invented.txt")
-    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
-    assert (tmp_path / "invented.txt").read_text(encoding="utf-8").splitlines() == tab.sampled_names()
+    qtbot.mouseClick(tab.sampling.export_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, tab)
+    assert (tmp_path / "invented.txt").read_text(encoding="utf-8").splitlines() == tab.sampling.sampled_names()
 
     # Copy takes the selected names when there are some.
-    tab.sample_list.item(0).setSelected(True)
-    tab.sample_list.item(2).setSelected(True)
-    qtbot.mouseClick(tab.copy_button, Qt.MouseButton.LeftButton)
-    names = tab.sampled_names()
+    tab.sampling.sample_list.item(0).setSelected(True)
+    tab.sampling.sample_list.item(2).setSelected(True)
+    qtbot.mouseClick(tab.sampling.copy_button, Qt.MouseButton.LeftButton)
+    names = tab.sampling.sampled_names()
     assert QApplication.clipboard().text().splitlines() == [names[0], names[2]]
 
     # Cancelled dialogs change nothing.
     answers["open"] = answers["save"] = ""
     before = (tab.corpus, tab.saved)
-    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(tab.load_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.corpus_panel.open_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, tab)
+    qtbot.mouseClick(tab.model.load_button, Qt.MouseButton.LeftButton)
     assert (tab.corpus, tab.saved) == before
     assert warnings == []
 
@@ -454,27 +487,29 @@ def drop(window, path) -> None:
 
 def test_names_and_models_dropped_on_the_window_open_in_the_tab(main_window, tab, qtbot, corpus_file, model_file):
     drop(main_window, corpus_file)
+    settle(qtbot, tab)
     assert tab.corpus.source == str(corpus_file)
-    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
         drop(main_window, model_file)
     assert tab.saved is not None and tab.saved.model.hidden == 16
 
     # While training, a drop is refused as the Open and Load buttons are: the run is not disturbed.
-    tab.hidden_spin.setValue(16)
-    tab.steps_spin.setValue(5_000_000)
+    tab.training.hidden_spin.setValue(16)
+    tab.training.steps_spin.setValue(5_000_000)
     with qtbot.waitSignal(tab.worker.progress, timeout=20_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
     other = corpus_file.with_name("other.txt")
     other.write_text("\n".join(made_up_names(seed=5)) + "\n", encoding="utf-8")
     drop(main_window, other)
+    settle(qtbot, tab)
     assert tab.corpus.source == str(corpus_file)
     assert "stop it before opening other.txt" in main_window.statusBar().currentMessage()
     with qtbot.waitSignal(tab.worker.finished, timeout=5_000):
-        qtbot.mouseClick(tab.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(tab.training.job.button, Qt.MouseButton.LeftButton)
 
 
 def test_temperature_count_and_prefix_reach_the_sampler(tab, qtbot, model_file, monkeypatch, warnings):
-    import gui.names_tab as names_tab
+    import gui.names.sampling_panel as names_tab
 
     calls = []
     real = names_tab.sample_names
@@ -484,19 +519,20 @@ def test_temperature_count_and_prefix_reach_the_sampler(tab, qtbot, model_file, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(names_tab, "sample_names", recording)
-    with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
         tab.open_path(str(model_file))
+        settle(qtbot, tab)
 
     def generate(temperature: int, count: int, unique: bool) -> list[str]:
-        tab.temp_slider.setValue(temperature)
-        tab.count_spin.setValue(count)
-        tab.unique_check.setChecked(unique)
-        with qtbot.waitSignal(tab.sampler.finished, timeout=20_000):
-            qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
-        return tab.sampled_names()
+        tab.sampling.temp_slider.setValue(temperature)
+        tab.sampling.count_spin.setValue(count)
+        tab.sampling.unique_check.setChecked(unique)
+        with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+            qtbot.mouseClick(tab.sampling.generate_button, Qt.MouseButton.LeftButton)
+        return tab.sampling.sampled_names()
 
-    tab.temp_slider.setValue(35)
-    assert tab.temp_label.text() == "0.35"
+    tab.sampling.temp_slider.setValue(35)
+    assert tab.sampling.temp_label.text() == "0.35"
     names = generate(35, 50, unique=False)
     assert calls[-1]["temperature"] == pytest.approx(0.35) and calls[-1]["n"] == 50 and not calls[-1]["unique"]
     assert len(names) == 50
@@ -507,19 +543,89 @@ def test_temperature_count_and_prefix_reach_the_sampler(tab, qtbot, model_file, 
     names = generate(100, 25, unique=True)
     assert len(set(names)) == len(names) == 25
 
-    tab.prefix_edit.setText("Zq!")
-    with qtbot.waitSignal(tab.sampler.failed, timeout=20_000):
-        qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
+    tab.sampling.prefix_edit.setText("Zq!")
+    with qtbot.waitSignal(tab.sampling.sampler.failed, timeout=20_000):
+        qtbot.mouseClick(tab.sampling.generate_button, Qt.MouseButton.LeftButton)
     assert warnings and "never seen" in warnings[-1][1]
 
 
-def test_the_summary_says_when_fewer_different_names_came_back(tab):
+def test_the_summary_says_when_fewer_different_names_came_back(tab, qtbot):
     from engine.names.sample import SampledName
 
-    tab._asked = 30
-    tab._on_sampled([SampledName("karo", True), SampledName("tidon", False), SampledName("saurorapt", True, True)])
-    summary = tab.sample_summary.text()
+    tab.sampling._asked = 30
+    tab.sampling._on_sampled([SampledName("karo", True), SampledName("tidon", False), SampledName("saurorapt", True, True)])
+    summary = tab.sampling.sample_summary.text()
     assert "3 names" in summary and "<b>2 new</b>" in summary and "1 known" in summary
     assert "only 3 different of the 30 asked for" in summary
-    assert tab.sample_list.item(2).text() == "saurorapt…" and tab.sampled_names()[2] == "saurorapt"
-    assert "maximum length" in tab.sample_list.item(2).toolTip()
+    assert tab.sampling.sample_list.item(2).text() == "saurorapt…" and tab.sampling.sampled_names()[2] == "saurorapt"
+    assert "maximum length" in tab.sampling.sample_list.item(2).toolTip()
+
+
+def test_inside_the_model_scores_a_name_and_shows_a_unit(tab, qtbot, model_file):
+    from engine.names.inspect import score_name, training_surprise, unit_view
+
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        tab.open_path(str(model_file))
+    inside, saved = tab.inside, tab.saved
+    inside.name_edit.setText("Karosaurus")
+    with qtbot.waitSignal(inside.worker.finished, timeout=20_000) as done:
+        qtbot.mouseClick(inside.score_button, Qt.MouseButton.LeftButton)
+    score, _reference = done.args[0][1]
+    expected = score_name(saved.model, saved.vocab, "Karosaurus", lowercase=True,
+                          reference=training_surprise(saved.model, saved.vocab, saved.known_names))
+    assert score.per_char == pytest.approx(expected.per_char) and score.better_than == expected.better_than
+    assert f"{expected.per_char:.3f} nats per character" in inside.view.toPlainText()
+    inside.unit_spin.setValue(3)
+    with qtbot.waitSignal(inside.worker.finished, timeout=20_000) as done:
+        qtbot.mouseClick(inside.unit_button, Qt.MouseButton.LeftButton)
+    view = done.args[0][1]
+    shown = [n for n in tab.sampling.sampled_names() if n][:14]
+    again = unit_view(saved.model, saved.vocab, shown, 3, "hidden")
+    assert view.unit == 3 and view.names == again.names  # the names invented last, unit 3
+    np.testing.assert_allclose(np.concatenate(view.values), np.concatenate(again.values))
+    assert "unit 3" in inside.view.toPlainText()
+
+
+def test_an_ensemble_draws_each_members_validation_and_the_ensembles(tab, qtbot):
+    from engine.jobs import Progress
+    from engine.names.presets import preset_config
+
+    tab._train_config = preset_config("best", time_limit=30)
+    tab.plot.clear()
+    for member in range(3):
+        for k in range(1, 6):
+            step = 100 * (5 * member + k)
+            tab._on_progress(Progress(step, 1500, "", {
+                "train_loss": 2.0, "val_loss": 2.0 - 0.05 * k, "member": member, "members": 3,
+                "ensemble_val_loss": 1.9 - 0.02 * (5 * member + k)}))
+    tab.plot.redraw()
+    _x, y = tab.plot.val_curve.getOriginalDataset()
+    assert int(np.isnan(y).sum()) == 2  # three members, three separate lines
+    ex, ey = tab.plot.ensemble_curve.getOriginalDataset()
+    assert len(ex) == 15 and ey[-1] == pytest.approx(1.9 - 0.02 * 15)
+    assert tab.plot.best_line.value() == pytest.approx(ey[-1])
+    assert "ensemble" in " ".join(tab.plot.legend_names())
+
+
+def test_the_alphabet_wraps_into_even_parts():
+    from gui.names.widgets import breakable
+
+    parts = breakable("abcdefghijklmnopqrstuvwxyz").split("\u200b")
+    assert parts == ["abcdefghijklm", "nopqrstuvwxyz"]  # never a lone "z" on the second line
+    assert all(len(p) <= 14 for p in breakable("x" * 41).split("\u200b"))
+
+
+def test_the_minimum_length_reaches_the_sampler(tab, qtbot, model_file, monkeypatch):
+    import gui.names.sampling_panel as sampling_panel
+
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        tab.open_path(str(model_file))
+    assert tab.sampling.min_length_spin.value() == 3  # the shared default
+    calls = []
+    real = sampling_panel.sample_names
+    monkeypatch.setattr(sampling_panel, "sample_names", lambda *a, **k: calls.append(k) or real(*a, **k))
+    tab.sampling.min_length_spin.setValue(6)
+    with qtbot.waitSignal(tab.sampling.sampler.finished, timeout=20_000):
+        qtbot.mouseClick(tab.sampling.generate_button, Qt.MouseButton.LeftButton)
+    assert calls[-1]["min_length"] == 6
+    assert all(len(name) >= 6 for name in tab.sampling.sampled_names())
