@@ -25,8 +25,14 @@ printed as one line with its value, target and pass/fail:
 * train s    the default training on Metheny, whole process; <= 60 s
 * generate s ``jazz generate`` of one default variation, whole process; <= 2 s
 
+Two sweeps show the measurements behind the defaults: ``--max-copy-sweep``
+generates again from each trained model with other --max-copy values (copied
+share, on-chord share, bar rhythms), and ``--dropout-sweep`` trains with other
+dropout sizes and prints the held-out loss and accuracy each one stops at.
+
 Run:  .venv/bin/python benchmarks/jazz_music.py [--sources metheny,bundled,extra]
                                                [--train-args "..."] [--generate-args "..."]
+                                               [--max-copy-sweep] [--dropout-sweep]
 Timings are taken on a shared machine and are pessimistic; treat them as noisy.
 """
 
@@ -208,7 +214,41 @@ def line(name: str, value: float, target: str, ok: bool, percent: bool = True) -
     return ok
 
 
-def bench(name: str, source: Path, work: Path, train_args: list[str], generate_args: list[str], seed: int) -> bool:
+def written_melodies(files) -> list[tuple[list, list]]:
+    out = []
+    for f in files:
+        tracks = midi_notes(f)
+        melody_name = "Melody" if "Melody" in tracks else next(iter(tracks))
+        accompaniment = [n for t, notes in tracks.items() if t != melody_name for n in notes]
+        out.append((monophonic(tracks[melody_name]), accompaniment))
+    return out
+
+
+def max_copy_sweep(model: Path, source: Path, work: Path, seed: int) -> None:
+    lead, _, _ = source_notes(source)
+    for max_copy in ("4", "8", "16", "32", "100000"):
+        out = work / f"sweep-{max_copy}.mid"
+        cli("generate", "--model", str(model), "--out", str(out), "--variations", "3", "--seed", str(seed),
+            "--max-copy", max_copy)  # fmt: skip
+        generated = written_melodies([work / f"sweep-{max_copy}-{k}.mid" for k in (1, 2, 3)])
+        melodies = [m for m, _ in generated]
+        chord = sum(on_chord_share(m, a) for m, a in generated) / len(generated)
+        bars = sum(bar_rhythms(m) for m in melodies) / len(melodies)
+        label = "off" if max_copy == "100000" else max_copy
+        print(f"    --max-copy {label:>4}: copied {copied_share(melodies, lead):6.1%}, on chord {chord:6.1%}, "
+              f"bar rhythms {bars:.2f}")  # fmt: skip
+
+
+def dropout_sweep(source: Path, work: Path) -> None:
+    for dropout in ("0", "0.1", "0.2", "0.3", "0.5"):
+        _, out = cli("train", "--midi", str(source), "--dropout", dropout, "--json")
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"    --dropout {dropout:>4}: stopped after {r['epochs']:3d} epochs, kept {r['best_epoch']:3d}: "
+              f"held-out loss {r['val_loss']:.3f}, accuracy {r['val_accuracy']:.1%}")  # fmt: skip
+
+
+def bench(name: str, source: Path, work: Path, train_args: list[str], generate_args: list[str], seed: int,
+          sweeps: tuple[bool, bool] = (False, False)) -> bool:  # fmt: skip
     print(f"{name} ({source.name})")
     model = work / f"model-{source.stem}"
     train_seconds, out = cli("train", "--midi", str(source), "--out", str(model), "--json", *train_args)
@@ -223,12 +263,7 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     one_seconds, _ = cli("generate", "--model", str(model), "--out", str(work / "one.mid"), *generate_args)
 
     lead, band, key = source_notes(source)
-    generated = []
-    for f in files:
-        tracks = midi_notes(f)
-        melody_name = "Melody" if "Melody" in tracks else next(iter(tracks))
-        accompaniment = [n for t, notes in tracks.items() if t != melody_name for n in notes]
-        generated.append((monophonic(tracks[melody_name]), accompaniment))
+    generated = written_melodies(files)
     melodies = [m for m, _ in generated]
     every = [n for m in melodies for n in m]
     classes = key_classes(key, lead)
@@ -254,6 +289,10 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     if source == METHENY:
         ok &= line("train s", train_seconds, "<= 60 s (shared CPU)", train_seconds <= 60, False)
     ok &= line("generate s", one_seconds, "<= 2 s (shared CPU)", one_seconds <= 2, False)
+    if sweeps[0]:
+        max_copy_sweep(model, source, work, seed)
+    if sweeps[1]:
+        dropout_sweep(source, work)
     return ok
 
 
@@ -263,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-args", default="", help="extra options for jazz train (to compare settings)")
     parser.add_argument("--generate-args", default="", help="extra options for jazz generate")
     parser.add_argument("--seed", type=int, default=1, help="generation seed")
+    parser.add_argument("--max-copy-sweep", action="store_true", help="also generate with other --max-copy values")
+    parser.add_argument("--dropout-sweep", action="store_true", help="also train with other dropout sizes")
     args = parser.parse_args(argv)
     from engine.jazz import default_piece
 
@@ -281,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
         if "extra" in wanted:
             sources.update(extra_pieces(work))
         for name, path in sources.items():
-            all_ok &= bench(name, path, work, shlex.split(args.train_args), shlex.split(args.generate_args), args.seed)
+            all_ok &= bench(name, path, work, shlex.split(args.train_args), shlex.split(args.generate_args), args.seed,
+                            (args.max_copy_sweep, args.dropout_sweep))  # fmt: skip
     print("all pass" if all_ok else "some measures fail")
     return 0 if all_ok else 1
 

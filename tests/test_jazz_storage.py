@@ -222,7 +222,7 @@ def test_first_format_folders_still_load(tmp_path):
     model = tiny_model()
     folder = tmp_path / "old"
     folder.mkdir()
-    keras_model = build_model(model.n_values, model.n_a)
+    keras_model = build_model(model.n_values, model.n_a, features=model.weights["lstm_kernel"].shape[0] - model.n_values)
     from engine.jazz.model import _keras_order
 
     keras_model.set_weights(_keras_order(keras_model, model.weights))

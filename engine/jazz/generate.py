@@ -38,6 +38,7 @@ from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
 from engine.jazz.originality import CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
+from engine.jazz.position import next_onsets, position_features
 from engine.jazz.swing import SWING_LIMITS, SWING_PRESETS, apply_swing
 from engine.jazz.weights import Stepper
 
@@ -128,21 +129,27 @@ def _chord_at(changes: Changes, measure_length: float, time: float) -> Chord:
     return measure[min(len(measure) - 1, int(offset / (measure_length / len(measure)) + 1e-9))]
 
 
-def sequence_probabilities(parameters: dict[str, np.ndarray], indices: Sequence[int]) -> np.ndarray:
+def sequence_probabilities(
+    parameters: dict[str, np.ndarray], indices: Sequence[int], onsets: Sequence[int] | None = None
+) -> np.ndarray:
     """Softmax outputs of the course's numpy cell fed the one-hot tokens ``indices`` from a zero state.
 
+    onsets -- for a model that reads positions: where each next token starts in its bar (twelfths)
     Returns shape (len(indices), n_values): row t is the predicted distribution of token t + 1
     (what the Keras model outputs at step t for the same input).
     """
     from engine.lstm import lstm_cell_forward  # the course's cell, shared with the Gradients engine
 
     n_y, n_a = parameters["Wy"].shape
+    n_x = parameters["Wf"].shape[1] - n_a
     a = np.zeros((n_a, 1))
     c = np.zeros((n_a, 1))
     out = np.zeros((len(indices), n_y))
     for t, index in enumerate(indices):
-        x = np.zeros((n_y, 1))
+        x = np.zeros((n_x, 1))
         x[index] = 1.0
+        if n_x > n_y:
+            x[n_y:, 0] = position_features(np.array(onsets[t] if onsets is not None else 0))
         a, c, y, _ = lstm_cell_forward(x, a, c, parameters)
         out[t] = y[:, 0]
     return out
@@ -231,6 +238,7 @@ class _Source:
 
     bar_starts: list[int]
     piece_starts: list[int]
+    next_onset: np.ndarray  # for each training token, where the token after it starts in its bar
     automata: Automata
     source_onsets: list[np.ndarray]
 
@@ -277,12 +285,14 @@ def _prepare(model: TrainedModel) -> _Source:
         rhythm_of=rhythm_of,
     )
     onsets = [onsets_of([tokens[i] for i in history[a:b]]) for a, b in pieces]
-    return _Source(_bar_starts(model, durations), [a for a, _ in pieces], automata, onsets)
+    bar_starts = _bar_starts(model, durations)
+    following = next_onsets(durations[history], bar_starts, [b for _, b in pieces])
+    return _Source(bar_starts, [a for a, _ in pieces], following, automata, onsets)
 
 
 def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> list[int]:
-    """Up to ``T_x`` training tokens ending just before a barline, never across a piece's start."""
-    history = model.source.token_indices
+    """Up to ``T_x`` training positions (indices into the training sequence) ending just before a
+    barline, never across a piece's start."""
     t_x = model.settings.t_x
     candidates = [b for b in source.bar_starts if b > 0]
     full = [b for b in candidates if b - t_x >= max(s for s in source.piece_starts if s <= b - 1)]
@@ -291,7 +301,7 @@ def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> l
         return []
     end = pool[int(rng.integers(len(pool)))]
     start = max(max(s for s in source.piece_starts if s <= end - 1), end - t_x)
-    return list(history[start:end])
+    return list(range(start, end))
 
 
 def _improvise(
@@ -306,10 +316,11 @@ def _improvise(
     tokens, durations = _parsed(model)
     step = Stepper(model.weights)
     warm_up = _primer(model, source, rng) if primer == "window" else []
+    history = model.source.token_indices
     if warm_up:
         step.clear()
-        for index in warm_up:
-            p = step(index)
+        for k in warm_up:
+            p = step(history[k], source.next_onset[k])
     else:
         p = step.reset()  # the course starts from x<1> = 0
 
@@ -340,7 +351,8 @@ def _improvise(
             sampled.append(model.vocabulary[index])
             for guard in guards:
                 guard.push(index)
-            p = step(index)
+            onset = line.step - round(k * size * STEPS)
+            p = step(index, 0 if line.step >= end else onset)
     return line.notes, sampled
 
 
