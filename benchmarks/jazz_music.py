@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import shlex
 import subprocess
 import sys
@@ -208,10 +209,16 @@ def extra_pieces(folder: Path) -> dict[str, Path]:
 
 # ---------------------------------------------------------------- running the command line
 
+CPU = [0.0]  # CPU seconds (user + system) of the last command: on a shared machine, wall time is worse
+
+
 def cli(*args: str) -> tuple[float, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "jazz", *args], capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"jazz {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return seconds, done.stdout
@@ -261,6 +268,7 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     print(f"{name} ({source.name})")
     model = work / f"model-{source.stem}"
     train_seconds, out = cli("train", "--midi", str(source), "--out", str(model), "--json", *train_args)
+    train_cpu = CPU[0]
     result = json.loads(out.strip().splitlines()[-1])
     print(f"  trained {result['epochs']} epochs (kept {result['best_epoch']}, {result['stopped']}), "
           f"held-out loss {result['val_loss']}, accuracy {result['val_accuracy']}")  # fmt: skip
@@ -270,6 +278,7 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     files = [Path(f["file"]) for f in json.loads(out)["files"]]
     print("  originality reported: " + ", ".join(f"{f['originality']:.0%}" for f in json.loads(out)["files"]))
     one_seconds, _ = cli("generate", "--model", str(model), "--out", str(work / "one.mid"), *generate_args)
+    one_cpu = CPU[0]
 
     lead, band, key = source_notes(source)
     generated = written_melodies(files)
@@ -302,8 +311,8 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     gen_bars = sum(bar_rhythms(m) for m in melodies) / len(melodies)
     ok &= line("bar rhythms", gen_bars, f">= {src_bars / 2:.2f} (source {src_bars:.2f})", gen_bars >= src_bars / 2, False)
     if source == METHENY:
-        ok &= line("train s", train_seconds, "<= 60 s (shared CPU)", train_seconds <= 60, False)
-    ok &= line("generate s", one_seconds, "<= 2 s (shared CPU)", one_seconds <= 2, False)
+        ok &= line("train s", train_seconds, f"<= 60 s (wall; CPU {train_cpu:.1f} s)", train_seconds <= 60, False)
+    ok &= line("generate s", one_seconds, f"<= 2 s (wall; CPU {one_cpu:.2f} s)", one_seconds <= 2, False)
     if sweeps[0]:
         max_copy_sweep(model, source, work, seed)
     if sweeps[1]:
