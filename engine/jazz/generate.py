@@ -67,6 +67,7 @@ class Improvisation:
     """One generated variation.
 
     melody          -- the improvised line (start/end in quarter notes from 0)
+    chords          -- the first chord of each measure
     changes         -- the chords of each measure (each measure's chords split it evenly)
     tokens          -- the sampled grammar tokens
     time_signature  -- (numerator, denominator)
@@ -79,20 +80,23 @@ class Improvisation:
     """
 
     melody: tuple[Note, ...]
-    changes: Changes
-    tokens: tuple[str, ...]
-    time_signature: tuple[int, int]
-    tempo: float
-    key: str | None
-    swing: float
-    seed: int
-    originality: float
+    chords: tuple[Chord, ...] = ()
+    tokens: tuple[str, ...] = ()
+    time_signature: tuple[int, int] = (4, 4)
+    tempo: float = 120.0
+    key: str | None = None
+    seed: int = 0
     variation: int = 0
+    changes: Changes = ()
+    swing: float = 1.0
+    originality: float = 1.0
 
-    @property
-    def chords(self) -> tuple[Chord, ...]:
-        """The first chord of each measure."""
-        return tuple(measure[0] for measure in self.changes)
+    def __post_init__(self) -> None:
+        # built from either: the chords of each measure (they rule), or just one chord per measure
+        if self.changes:
+            object.__setattr__(self, "chords", tuple(measure[0] for measure in self.changes))
+        else:
+            object.__setattr__(self, "changes", tuple((c,) for c in self.chords))
 
     @property
     def measure_length(self) -> float:
