@@ -180,12 +180,9 @@ def _parsed(model: TrainedModel) -> tuple[tuple[Token, ...], np.ndarray]:
 
 
 def _parse_changes_text(text: str) -> list[tuple[Chord, ...]]:
-    from engine.jazz import harmony
+    from engine.jazz.harmony import parse_changes
 
-    parse = getattr(harmony, "parse_changes", None)
-    if parse is not None:
-        return [tuple(m) for m in parse(text)]
-    return [(c,) for c in harmony.parse_chord_symbols(text)]
+    return [tuple(measure) for measure in parse_changes(text)]
 
 
 def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Changes, bool]:
@@ -196,7 +193,7 @@ def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Ch
     """
     from_source = chords is None or (isinstance(chords, str) and not chords.strip())
     if from_source:
-        progression = [tuple(m) for m in (getattr(model.source, "changes", None) or ())] or [
+        progression = [tuple(m) for m in model.source.changes] or [
             (c,) for c in model.source.chords
         ]
     elif isinstance(chords, str):
@@ -212,9 +209,9 @@ def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Ch
 
 def resolve_swing(model: TrainedModel, swing) -> float:
     """The long:short eighth ratio: None = the source's, a name (straight, light, medium, hard) or a number."""
-    if swing is None:
-        value = getattr(model.source, "swing", None)
-        return 1.0 if value is None else float(value)
+    if swing is None:  # the source's; a measured ratio under 1 is straight playing that rushes
+        value = model.source.swing
+        return 1.0 if value is None else min(max(float(value), SWING_LIMITS[0]), SWING_LIMITS[1])
     if isinstance(swing, str):
         text = swing.strip().lower()
         presets = _swing_presets()
@@ -243,28 +240,27 @@ class _Source:
     bar_starts: list[int]
     piece_starts: list[int]
     next_onset: np.ndarray  # for each training token, where the token after it starts in its bar
-    automata: Automata
+    automata: _Automata
     source_onsets: list[np.ndarray]
 
 
 @dataclass
-class Automata:
+class _Automata:
+    """The training sequence indexed once: its tokens, and its rhythm alone."""
+
     tokens: SuffixAutomaton
     rhythm: SuffixAutomaton
     rhythm_of: np.ndarray
 
 
 def _pieces(model: TrainedModel) -> list[tuple[int, int]]:
-    n = len(model.source.token_indices)
-    bounds = getattr(model.source, "piece_bounds", None)
-    if bounds:
-        return [(int(a), int(b)) for a, b in bounds]
-    return [(0, n)]
+    bounds = model.source.piece_bounds  # empty in models saved before pieces were kept
+    return [(int(a), int(b)) for a, b in bounds] or [(0, len(model.source.token_indices))]
 
 
 def _bar_starts(model: TrainedModel, durations: np.ndarray) -> list[int]:
     """Index of the first token of every measure of the training sequence."""
-    known = getattr(model.source, "bar_starts", None)
+    known = model.source.bar_starts  # empty in models saved before barlines were kept
     if known:
         return sorted(int(b) for b in known)
     size = round(model.source.measure_length * STEPS)
@@ -283,7 +279,7 @@ def _prepare(model: TrainedModel) -> _Source:
     history = np.asarray(model.source.token_indices, dtype=np.int64)
     rhythm_of = rhythm_symbols(tokens)
     pieces = _pieces(model)
-    automata = Automata(
+    automata = _Automata(
         tokens=SuffixAutomaton([history[a:b] for a, b in pieces]),
         rhythm=SuffixAutomaton([rhythm_of[history[a:b]] for a, b in pieces]),
         rhythm_of=rhythm_of,
