@@ -25,6 +25,7 @@ import json
 import math
 import os
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -294,6 +295,9 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
     except Exception as exc:  # a field another module parses (e.g. a chord) with its own errors
         raise ModelFileError(f"{JSON_FILE} in {folder} is damaged ({type(exc).__name__}: {exc}).") from None
     if meta["format_version"] == 1:
+        # the first format trained as the course did: no dropout, nothing held out, no position inputs
+        old = {"dropout": 0.0, "recurrent_dropout": 0.0, "validation": 0.0, "positions": False}
+        settings = replace(settings, **{k: v for k, v in old.items() if k not in meta["settings"]})
         weights = _load_keras_weights(folder, meta)
         n_y, n_x = weights["dense_kernel"].shape[1], weights["lstm_kernel"].shape[0]
         if n_y != len(vocabulary) or n_x not in (len(vocabulary), len(vocabulary) + FEATURES):
