@@ -88,3 +88,18 @@ def test_swing_leaves_triplets_sixteenths_and_quarters_alone():
 def test_a_ratio_out_of_range_is_refused(ratio):
     with pytest.raises(JazzError, match="swing ratio must be between 1"):
         apply_swing([Note(0.0, 0.5, 60)], ratio)
+
+
+def test_each_part_reports_its_swing_and_grid(tmp_path):
+    from engine.jazz.melody import describe_grid
+
+    path = write_midi(
+        tmp_path / "two.mid",
+        [
+            {"name": "Sax", "channel": 0, "program": 65, "notes": eighth_line(8, 2 / 3)},
+            {"name": "Piano", "channel": 1, "program": 0, "notes": block_chords(II_V_I, 8)},
+        ],
+    )
+    sax, piano = read_song(path).parts
+    assert sax.swing == pytest.approx(2.0, abs=0.02) and describe_grid(sax.grid) == "eighths and triplets"
+    assert piano.swing is None and describe_grid(piano.grid) == "sixteenths"

@@ -113,6 +113,20 @@ class Part:
         mid = len(pitches) // 2
         return float(pitches[mid]) if len(pitches) % 2 else (pitches[mid - 1] + pitches[mid]) / 2.0
 
+    @cached_property
+    def swing(self) -> float | None:
+        """Long/short ratio of the part's off-beat eighth pairs (see :mod:`engine.jazz.swing`), None if too few."""
+        from engine.jazz.swing import swing_ratio
+
+        return swing_ratio(self.notes)
+
+    @cached_property
+    def grid(self) -> tuple[int, ...]:
+        """Positions inside a beat, in twelfths, the part plays (see :func:`engine.jazz.melody.played_grid`)."""
+        from engine.jazz.melody import played_grid
+
+        return played_grid([n.start for n in self.notes])
+
     @property
     def instrument(self) -> str:
         """General MIDI instrument name of the part's program."""
