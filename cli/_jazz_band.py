@@ -5,8 +5,9 @@ the work, so that file needs only a few lines:
 
     add_band_options(generate_parser)      # --style, --tracks, --wav
     read_source(path) -> Song              # a MIDI file or a MusicXML/ABC lead sheet
-    chords_for_generate(text) -> ...       # "| Dm7 G7 | Cmaj7 | % |": one chord per measure for the model
+    chord_source(text)                     # --chords: typed bars, or a lead sheet's chord symbols
     write_output(improv, path, options, args)  # .mid with the band, or a .musicxml/.mxl lead sheet
+    report_wav(improvisations, options, args)  # --wav: the first variation as audio
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from engine.jazz.band import STYLE_NAMES, TRACK_NAMES
 
-__all__ = ["add_band_options", "read_source", "chords_for_generate", "lead_for_export", "write_output"]
+__all__ = ["add_band_options", "read_source", "chord_source", "lead_for_export", "write_output", "render_wav", "report_wav"]
 
 
 def _tracks(text: str) -> tuple[str, ...]:
@@ -49,29 +50,37 @@ def read_source(path: Path):
     return read_lead_sheet(path).song if is_lead_sheet(path) else read_song(path)
 
 
-def _typed_changes(text: str | None):
-    if text is None or not text.strip():
+def chord_source(text: str | None):
+    """``--chords``: None (the source's), typed bars ("| Dm7 G7 | Cmaj7 | % |", passed on as text),
+    or a MusicXML/ABC lead sheet whose chord symbols become the changes."""
+    from engine.jazz.errors import ChordSymbolError
+    from engine.jazz.leadsheet import is_lead_sheet, read_lead_sheet
+
+    if text is None or not text.strip() or not is_lead_sheet(text.strip()):
+        return text
+    sheet = read_lead_sheet(Path(text.strip()))
+    if sheet.changes is None:
+        raise ChordSymbolError(f"{Path(text.strip()).name} has no chord symbols to improvise over.")
+    return [tuple(bar) for bar in sheet.changes]
+
+
+def _typed_changes(chords):
+    if chords is None or (isinstance(chords, str) and not chords.strip()):
         return None
+    if not isinstance(chords, str):
+        return tuple(tuple(bar) for bar in chords)
     from engine.jazz.harmony import parse_changes
 
-    return tuple(tuple(bar) for bar in parse_changes(text))
-
-
-def chords_for_generate(text: str | None):
-    """Typed changes for the model: None (the source's), else the first chord of each bar.
-
-    Bars, several chords per bar and '%' are read here (see :func:`engine.jazz.harmony.parse_changes`);
-    the band and the export follow every chord of the bars (:func:`lead_for_export`).
-    """
-    changes = _typed_changes(text)
-    return None if changes is None else [bar[0] for bar in changes]
+    return tuple(tuple(bar) for bar in parse_changes(chords))
 
 
 def lead_for_export(improv, chords_text: str | None):
-    """The improvisation with every typed chord of each bar, when its own changes keep one per bar."""
-    changes = _typed_changes(chords_text)
-    own = getattr(improv, "changes", None)
-    if changes is None or (own and any(len(bar) > 1 for bar in own)):
+    """The improvisation, with every typed chord of each bar when it keeps only one per bar itself
+    (an improvisation without ``changes``)."""
+    if getattr(improv, "changes", None):
+        return improv
+    changes = _typed_changes(chord_source(chords_text))
+    if changes is None:
         return improv
     if all(len(bar) == 1 for bar in changes):
         return improv

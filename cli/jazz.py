@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from cli._args import fail, number, whole
-from cli._jazz_band import add_band_options, read_source, report_wav, write_output
+from cli._jazz_band import add_band_options, chord_source, read_source, report_wav, write_output
 
 EXIT_INTERRUPTED = 130
 EXIT_DIVERGED = 1
@@ -361,7 +361,7 @@ def run_generate(args) -> int:
             seed=args.seed,
             variations=args.variations,
             primer=args.primer,
-            chords=args.chords,
+            chords=chord_source(args.chords),
             swing=args.swing,
             max_copy=args.max_copy,
         )

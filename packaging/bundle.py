@@ -120,7 +120,9 @@ def sampled_sound_files() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]
     Raises FileNotFoundError naming the Debian package to install when one is missing, so a
     build never ships an app that has silently lost its instruments.
     """
-    libraries = sorted(p for folder in ("/usr/lib", "/usr/lib64", "/lib") for p in Path(folder).glob(f"**/{FLUIDSYNTH_LIBRARY}"))
+    folders = ("/usr/lib", "/usr/lib64", "/lib")  # and their multiarch folders (x86_64-linux-gnu...)
+    libraries = sorted(p for f in folders for pattern in (FLUIDSYNTH_LIBRARY, f"*/{FLUIDSYNTH_LIBRARY}")
+                       for p in Path(f).glob(pattern))
     if not libraries:
         raise FileNotFoundError(f"{FLUIDSYNTH_LIBRARY} is missing: apt-get install libfluidsynth3")
     if not SOUNDFONT.is_file():

@@ -159,6 +159,7 @@ def test_same_seed_same_band_and_parts_are_independent(tmp_path):
     ({"style": "swing", "tracks": "melody,tuba"}, "tuba"),
     ({"style": "swing", "bass_channel": 0}, "bass"),
     ({"style": "swing", "swing": 9.0}, "swing ratio"),
+    ({"style": "none", "tracks": "bass,drums"}, "only the melody and the chords"),
 ])
 def test_bad_band_options_are_one_sentence(tmp_path, options, words):
     with pytest.raises(JazzError, match=words) as info:
@@ -208,3 +209,16 @@ def test_metheny(tmp_path, shared_data):
     _, f = figures(tmp_path, the_lead, style="swing")
     assert f.bass_on_roots >= 0.9 and f.bass_approaches >= 0.7
     assert f.guide_tone_share >= 0.9 and f.top_voice_motion <= 3.0
+
+
+def test_the_styles_use_the_general_midi_sounds_they_name():
+    from engine.jazz.band import styles
+    from engine.jazz.gm import drum_name
+
+    named = {"KICK": "Bass Drum 1", "SIDE_STICK": "Side Stick", "SNARE": "Acoustic Snare",
+             "CLOSED_HAT": "Closed Hi-Hat", "PEDAL_HAT": "Pedal Hi-Hat", "RIDE": "Ride Cymbal 1"}
+    assert {name: drum_name(getattr(styles, name)) for name in named} == named
+    for style in STYLES.values():  # every cell fits its length, every figure has a weight
+        assert all(0 <= onset < style.drum_cell_beats for _, onset, _ in style.drum_cell)
+        assert all(0 <= onset < style.comp_cell_beats for f in style.comp_figures for onset, _, _ in f)
+        assert len(style.comp_figures) == len(style.comp_weights) and len(style.bass_cell) == len(style.bass_roles)

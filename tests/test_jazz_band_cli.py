@@ -96,3 +96,19 @@ def test_parts_and_train_read_lead_sheets(capsys, tmp_path):
     (tmp_path / "junk.musicxml").write_text("<nope")
     status, _, err = run(capsys, "parts", "--midi", str(tmp_path / "junk.musicxml"))
     assert status == 2 and err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.tf
+def test_a_lead_sheet_is_a_chord_source(capsys, tmp_path, model_dir):
+    sheet = tmp_path / "tune.abc"
+    sheet.write_text(ABC)
+    out = tmp_path / "over.mid"
+    status, _, err = run(capsys, "generate", "--model", str(model_dir), "--out", str(out), "--measures", "4",
+                         "--chords", str(sheet), "--seed", "3")
+    assert status == 0, err
+    bass_at = {round(s, 3): p % 12 for s, _, p, _ in read_tracks(out)["Bass"].notes}
+    assert [bass_at[t] for t in (0.0, 2.0, 4.0, 8.0, 12.0, 13.0)] == [7, 0, 5, 2, 7, 0]  # Gm7 C7 | F | D7 | Gm7 C7
+    bare = tmp_path / "bare.abc"
+    bare.write_text(ABC.replace('"Gm7"', "").replace('"C7"', "").replace('"Fmaj7"', "").replace('"D7"', ""))
+    status, _, err = run(capsys, "generate", "--model", str(model_dir), "--out", str(out), "--chords", str(bare))
+    assert status == 2 and "no chord symbols" in err and err.count("\n") == 1

@@ -53,13 +53,14 @@ def improvisation(time_signature=(4, 4), chords="Dm7 G7 Cmaj7 A7", tempo=120.0, 
             melody.append(Note(start, start + 0.5, pitch, 96))
     return Improvisation(
         melody=tuple(melody),
-        chords=tuple(parse_chord_symbols(chords)),
+        changes=tuple((c,) for c in parse_chord_symbols(chords)),
         tokens=(),
         time_signature=time_signature,
         tempo=tempo,
         key=key,
+        swing=1.0,
         seed=0,
-        variation=0,
+        originality=1.0,
     )
 
 
@@ -188,3 +189,30 @@ def test_check_midi_finds_problems(tmp_path):
     assert not report.ok
     text = " ".join(report.problems)
     assert "overlaps 1" in text and "leaves 1" in text
+
+
+def test_long_gaps_are_encoded_as_mido_reads_them(tmp_path):
+    """Delta times of one to four bytes (up to 2**21 ticks and past it) read back exactly."""
+    from engine.jazz.band import Arrangement, Track
+    from engine.jazz.export import write_arrangement
+    from engine.jobs import run_job
+
+    starts = [0.0, 0.25, 300.0, 40_000.0, 40_001.0]  # gaps of 120, ~2**17 and ~2**24 ticks
+    notes = tuple(Note(s, s + 0.5, 60 + k, 90) for k, s in enumerate(starts))
+    arrangement = Arrangement((Track("melody", "Melody", 0, 0, notes),), (4, 4), 120.0, None, 10_001, "none", 1.0)
+    path = run_job(write_arrangement(arrangement, tmp_path / "gaps.mid"))
+    info = walk(path)
+    assert [(tick / info["tpb"], note) for tick, note in info["tracks"][1]["ons"]] == [(s, 60 + k) for k, s in enumerate(starts)]
+    assert info["tracks"][1]["ticks"] == 10_001 * 4 * info["tpb"]
+
+
+def test_overlapping_notes_are_refused_before_anything_is_written(tmp_path):
+    from engine.jazz.band import Arrangement, Track
+    from engine.jazz.export import write_arrangement
+    from engine.jobs import run_job
+
+    notes = (Note(0.0, 2.0, 60, 90), Note(1.0, 3.0, 60, 90))  # the same pitch struck while it sounds
+    arrangement = Arrangement((Track("melody", "Melody", 0, 0, notes),), (4, 4), 120.0, None, 1, "none", 1.0)
+    with pytest.raises(JazzError, match="overlaps"):
+        run_job(write_arrangement(arrangement, tmp_path / "bad.mid"))
+    assert not (tmp_path / "bad.mid").exists()

@@ -126,3 +126,11 @@ def test_an_inferred_chord_name_is_still_written(tmp_path):
     lead = Lead(melody(), ((odd,),) * 6, (4, 4), 120.0)
     _, _, symbols = music21_view(write_lead_sheet(lead, tmp_path / "odd.musicxml"))
     assert symbols[0][1] == [0, 4, 5, 7]
+
+
+def test_a_pickup_bar_ends_a_full_first_measure(tmp_path):
+    path = tmp_path / "pickup.abc"
+    path.write_text('X:1\nT:Pickup\nM:4/4\nL:1/8\nK:C\nG2 | "C"c2 e2 g2 c\'2 | "F7"f8 | "C"c8 |\n')
+    sheet = read_lead_sheet(path)
+    assert [(n.start, n.pitch) for n in sheet.lead.melody][:2] == [(3.0, 67), (4.0, 72)]
+    assert [[c.symbol for c in bar] for bar in sheet.changes] == [["C"], ["C"], ["F7"], ["C"]]

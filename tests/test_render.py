@@ -92,3 +92,47 @@ def test_a_broken_soundfont_falls_back(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "_SHARED", {})
     _, engine, _ = run_job(render_to_wav([Note(69, 0.0, 0.2, 100, 0)], tmp_path / "c.wav", 0.2))
     assert engine == "built-in synthesizer"
+
+
+def test_an_hour_of_audio_is_refused_in_one_sentence(tmp_path):
+    from engine.jazz import JazzError
+
+    with pytest.raises(JazzError, match="too long to render") as info:
+        run_job(render_to_wav([Note(60, 0.0, 1.0)], tmp_path / "long.wav", 3600.0))
+    assert "\n" not in str(info.value) and not (tmp_path / "long.wav").exists()
+
+
+def test_doctor_reports_sampled_sound(monkeypatch):
+    from cli import doctor
+
+    if sampled_sound() is not None:
+        assert "rendered a piano note" in doctor.check_sound()
+    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH_LIB", "0")
+    with pytest.raises(RuntimeError, match="apt-get install libfluidsynth3"):
+        doctor.check_sound()
+    [result] = doctor.run_checks(["sound"])
+    assert not result.ok and "built-in synthesizer" in result.detail
+
+
+@needs_fluidsynth
+def test_the_packaged_app_finds_its_own_library_and_soundfont(tmp_path, monkeypatch):
+    """The spec's list (packaging/bundle.py) puts them where render.py looks first in a frozen app."""
+    import sys
+    from pathlib import Path
+
+    from engine.jazz import render
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "packaging"))
+    try:
+        import bundle
+    finally:
+        sys.path.pop(0)
+    binaries, datas = bundle.sampled_sound_files()
+    for source, folder in binaries + datas:  # lay the files out as PyInstaller does: <_MEIPASS>/<folder>/<name>
+        (tmp_path / folder).mkdir(exist_ok=True)
+        (tmp_path / folder / Path(source).name).symlink_to(source)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.delenv("SEQUENCE_STUDIO_SOUNDFONT", raising=False)
+    monkeypatch.delenv("SEQUENCE_STUDIO_FLUIDSYNTH_LIB", raising=False)
+    assert render.find_library() == str(tmp_path / "libfluidsynth.so.3")
+    assert render.find_soundfont() == tmp_path / "soundfonts" / "FluidR3_GM.sf2"

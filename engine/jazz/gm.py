@@ -1,8 +1,8 @@
-"""General MIDI program names (programs 0-127) and the drum channel."""
+"""General MIDI program names (programs 0-127), the drum channel and its percussion keys."""
 
 from __future__ import annotations
 
-__all__ = ["GM_PROGRAMS", "DRUM_CHANNEL", "program_name"]
+__all__ = ["GM_PROGRAMS", "GM_DRUMS", "DRUM_CHANNEL", "program_name", "drum_name"]
 
 DRUM_CHANNEL = 9  # MIDI channel 10, counted from 0: percussion in General MIDI
 
@@ -50,3 +50,22 @@ def program_name(program: int, drums: bool = False) -> str:
     if 0 <= program < 128:
         return GM_PROGRAMS[program]
     return f"Program {program}"
+
+
+# Percussion keys on channel 10 (General MIDI level 1): key -> sound.
+GM_DRUMS: dict[int, str] = dict(enumerate((
+    "Acoustic Bass Drum", "Bass Drum 1", "Side Stick", "Acoustic Snare", "Hand Clap", "Electric Snare",
+    "Low Floor Tom", "Closed Hi-Hat", "High Floor Tom", "Pedal Hi-Hat", "Low Tom", "Open Hi-Hat",
+    "Low-Mid Tom", "Hi-Mid Tom", "Crash Cymbal 1", "High Tom", "Ride Cymbal 1", "Chinese Cymbal",
+    "Ride Bell", "Tambourine", "Splash Cymbal", "Cowbell", "Crash Cymbal 2", "Vibraslap",
+    "Ride Cymbal 2", "Hi Bongo", "Low Bongo", "Mute Hi Conga", "Open Hi Conga", "Low Conga",
+    "High Timbale", "Low Timbale", "High Agogo", "Low Agogo", "Cabasa", "Maracas",
+    "Short Whistle", "Long Whistle", "Short Guiro", "Long Guiro", "Claves", "Hi Wood Block",
+    "Low Wood Block", "Mute Cuica", "Open Cuica", "Mute Triangle", "Open Triangle",
+), start=35))
+assert GM_DRUMS[42] == "Closed Hi-Hat" and GM_DRUMS[51] == "Ride Cymbal 1" and max(GM_DRUMS) == 81
+
+
+def drum_name(key: int) -> str:
+    """The General MIDI percussion sound of ``key`` on channel 10 (42 -> 'Closed Hi-Hat')."""
+    return GM_DRUMS.get(key, f"Percussion {key}")

@@ -178,6 +178,23 @@ def _key_name(score) -> str | None:
     return tonic + ("m" if k.mode == "minor" else "")
 
 
+def _pickup(part) -> float:
+    """Quarter notes missing from an opening pickup bar (anacrusis), 0 without one.
+
+    The pickup is placed at the end of a full first measure, so barlines fall where the chords change.
+    """
+    from music21 import stream
+
+    measures = part.getElementsByClass(stream.Measure)
+    if not measures:
+        return 0.0
+    first = measures[0]
+    padding = float(first.paddingLeft or 0.0)
+    if padding <= 0 and first.barDuration is not None:
+        padding = max(0.0, float(first.barDuration.quarterLength) - float(first.duration.quarterLength))
+    return padding if padding < float(first.barDuration.quarterLength) else 0.0
+
+
 def _parse(path: Path):
     from music21 import converter, stream
 
@@ -196,7 +213,8 @@ def _parse(path: Path):
 def read_lead_sheet(path: str | os.PathLike) -> LeadSheet:
     """Read a MusicXML (.musicxml, .mxl, .xml) or ABC (.abc) lead sheet with music21.
 
-    The melody is the first part with notes (the top note of any chord); ties are joined.
+    The melody is the first part with notes (the top note of any chord); ties are joined; a pickup
+    bar is read as the end of a full first measure.
     Raises :class:`MidiReadError` for a missing, special, empty, huge or unreadable file, or one without notes.
     """
     from music21 import chord as m21chord
@@ -211,13 +229,14 @@ def read_lead_sheet(path: str | os.PathLike) -> LeadSheet:
     parts = list(getattr(score, "parts", [])) or [score]
     melody: list[Note] = []
     melody_part = None
+    shift = _pickup(parts[0])
     for part in parts:
         flat = part.stripTies().flatten()
         notes = []
         for el in flat.notesAndRests:
             if isinstance(el, harmony.ChordSymbol) or isinstance(el, note.Rest) or el.quarterLength <= 0:
                 continue
-            start, length = float(el.offset), float(el.quarterLength)
+            start, length = float(el.offset) + shift, float(el.quarterLength)
             if isinstance(el, m21chord.Chord):
                 pitch = max(p.midi for p in el.pitches)
             else:
@@ -242,7 +261,7 @@ def read_lead_sheet(path: str | os.PathLike) -> LeadSheet:
         for cs in part.flatten().getElementsByClass(harmony.ChordSymbol):
             chord = _chord(cs)
             if chord is not None:
-                symbols.append((float(cs.getOffsetInHierarchy(part)), chord))
+                symbols.append((float(cs.getOffsetInHierarchy(part)) + shift, chord))
     end = max(max(n.end for n in melody), max((t for t, _ in symbols), default=0.0) + 1e-3)
     measures = max(1, math.ceil(end / measure_length - 1e-9))
     changes = _changes(symbols, measure_length, measures) if symbols else None

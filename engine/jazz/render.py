@@ -53,6 +53,7 @@ TAIL_SECONDS = 1.0  # after the last beat, so the final notes ring out
 GAIN = 0.6
 PEAK = 0.89  # normalise to about -1 dBFS
 FLUSH_SECONDS = 3.0  # longer than the reverb's tail
+MAX_SECONDS = 20 * 60  # 20 minutes of stereo float audio is 400 MB: a render is refused beyond it
 
 BUNDLED_SOUNDFONT = ("soundfonts", "FluidR3_GM.sf2")  # inside the packaged app (see packaging/bundle.py)
 SOUNDFONT_CANDIDATES = (
@@ -113,7 +114,7 @@ def find_soundfont() -> Path | None:
     candidates += [str(p) for p in sorted((Path.home() / ".local/share/soundfonts").glob("*.sf[23]"))]
     for path in candidates:
         if path and Path(path).is_file():
-            return Path(path).resolve()
+            return Path(os.path.abspath(path))
     return None
 
 
@@ -252,9 +253,17 @@ def _events(notes: Sequence, sample_rate: int) -> list[tuple[int, int, int, int,
 
 
 def _total_frames(notes: Sequence, total_seconds: float | None, tail: float, sample_rate: int) -> int:
+    """Frames of the rendered audio; JazzError beyond :data:`MAX_SECONDS` (a preview of 2,000 measures
+    would take gigabytes)."""
+    from engine.jazz.errors import JazzError
+
     if total_seconds is None:
         total_seconds = max((n.start + n.duration for n in notes), default=0.0)
-    return max(1, int(round((float(total_seconds) + tail) * sample_rate)))
+    seconds = float(total_seconds) + tail
+    if not seconds <= MAX_SECONDS:
+        raise JazzError(f"{seconds / 60:.0f} minutes of audio is too long to render; at most "
+                        f"{MAX_SECONDS // 60} minutes are (fewer measures or a faster tempo).")
+    return max(1, int(round(seconds * sample_rate)))
 
 
 def _finish(mix: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -331,6 +340,7 @@ def render_to_wav(notes: Iterable, path: str | os.PathLike, total_seconds: float
     from engine.jazz import synth
 
     notes = list(notes)
+    _total_frames(notes, total_seconds, tail, SAMPLE_RATE)  # too long: one sentence, before any work
     found = sampled_sound() if use_fluidsynth else None
     buffer, engine = None, "built-in synthesizer"
     if found is not None:

@@ -34,11 +34,13 @@ class Style:
     drum_fills     -- (key, probability per off-beat eighth, velocity): sparse comping on snare and kick
     comp_figures   -- rhythmic figures of the piano/guitar, one per cell of ``comp_cell_beats``
     comp_weights   -- how often each figure is chosen
-    programs       -- General MIDI programs of the bass and comping instruments
-    velocities     -- (bass, comping) loudness, 1-127
+    description    -- one line for a menu or a tooltip
+    bass_program, comp_program    -- General MIDI programs of the bass and the comping instrument
+    bass_velocity, comp_velocity  -- their loudness, 1-127
     """
 
     name: str
+    description: str
     swing: float
     bass_cell: tuple[tuple[float, float], ...]
     bass_roles: tuple[str, ...]
@@ -59,6 +61,7 @@ class Style:
 STYLES: dict[str, Style] = {
     "swing": Style(
         name="swing",
+        description="walking bass, ride cymbal with the hi-hat on 2 and 4, piano comping in Charleston figures",
         swing=2.0,
         bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
         # the ride's "ding, ding-a": 1, 2, 2-and; the hi-hat pedal closes on 2 (and 4)
@@ -79,6 +82,7 @@ STYLES: dict[str, Style] = {
     ),
     "ballad": Style(
         name="ballad",
+        description="a two-feel bass walking into each change, soft ride, sustained piano",
         swing=2.0,
         bass_cell=((0.0, 2.0),), bass_roles=("walk",), bass_cell_beats=2.0, bass_approach=True,  # a two feel
         drum_cell=((RIDE, 0.0, 56), (RIDE, 1.0, 62), (RIDE, 1.5, 44), (PEDAL_HAT, 1.0, 50)),
@@ -95,6 +99,7 @@ STYLES: dict[str, Style] = {
     ),
     "bossa": Style(
         name="bossa",
+        description="root-fifth bass, hi-hat eighths and side-stick clave, nylon guitar; straight eighths",
         swing=1.0,
         bass_cell=((0.0, 1.5), (1.5, 0.5)), bass_roles=("root", "fifth"), bass_cell_beats=2.0, bass_approach=True,
         # closed hi-hat eighths, the side-stick's bossa clave over two bars, kick on 1, 2-and, 3, 4-and
@@ -121,6 +126,7 @@ STYLES: dict[str, Style] = {
     ),
     "straight": Style(
         name="straight",
+        description="straight-eighth walking bass and ride, electric piano on the eighths",
         swing=1.0,
         bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
         drum_cell=(
