@@ -382,7 +382,11 @@ class Training:
             settings.dropout, settings.recurrent_dropout, 0 if positions is None else positions.shape[1],
         )  # fmt: skip
         validating = bool(split.validation)
-        held = f", {split.held_out_tokens} tokens of {len(split.validation)} phrases held out" if validating else ""
+        if validating:
+            count = len(split.validation)
+            held = f", {split.held_out_tokens} tokens of {count} phrase{'s' if count != 1 else ''} held out"
+        else:
+            held = " (too few phrases to hold any out: no early stop)" if settings.validation > 0 else ""
         if (yield Progress(0, epochs, f"Training on {starts.size} windows of {settings.t_x} tokens{held}...")) is FINISH:
             self.outcome = "Stopped before the first epoch ended; nothing learnt."
             return None
