@@ -93,7 +93,9 @@ def time_engine(corpus):
     from engine.jazz import TrainSettings, train_job
     from engine.jobs import run_job
 
-    settings = TrainSettings(epochs=EPOCHS, n_a=N_A, t_x=T_X, max_windows=WINDOWS, batch_size=32, seed=0)
+    # the course's set-up exactly: no held-out phrases, no dropout, no position inputs
+    settings = TrainSettings(epochs=EPOCHS, n_a=N_A, t_x=T_X, max_windows=WINDOWS, batch_size=32, seed=0,
+                             dropout=0.0, validation=0.0, positions=False)  # fmt: skip
     began = time.perf_counter()
     model = run_job(train_job(corpus, settings))
     return time.perf_counter() - began, model
@@ -169,16 +171,17 @@ def main() -> int:
     print(f"generate 32 measures from a loaded model: first {first * 1000:.0f} ms (with weight mapping), "
           f"median {median(runs) * 1000:.0f} ms, {len(improv.tokens)} tokens   [target < 1 s; load {load_seconds:.2f} s]")  # fmt: skip
 
-    # -- one step: Keras predict against the numpy cell
+    # -- one step: Keras predict against the course's numpy cell and the generator's stepper
     from engine.jazz.corpus import one_hot
+    from engine.jazz.weights import Stepper
     from engine.lstm import lstm_cell_forward
 
     x = one_hot(np.array([[0]]), loaded.n_values)
-    loaded.keras_model.predict(x, verbose=0)
+    model.keras_model.predict(x, verbose=0)
     predict = []
     for _ in range(10):
         began = time.perf_counter()
-        loaded.keras_model.predict(x, verbose=0)
+        model.keras_model.predict(x, verbose=0)
         predict.append(time.perf_counter() - began)
     params = loaded.parameters
     xt, a, c = x[0].T.astype(np.float64), np.zeros((N_A, 1)), np.zeros((N_A, 1))
@@ -186,7 +189,13 @@ def main() -> int:
     for _ in range(1000):
         a, c, _, _ = lstm_cell_forward(xt, a, c, params)
     step = (time.perf_counter() - began) / 1000
-    print(f"one step: model.predict {median(predict) * 1000:.1f} ms, numpy cell {step * 1e6:.0f} us")
+    stepper = Stepper(loaded.weights)
+    began = time.perf_counter()
+    for _ in range(1000):
+        stepper(0)
+    fast = (time.perf_counter() - began) / 1000
+    print(f"one step: model.predict {median(predict) * 1000:.1f} ms, course's numpy cell {step * 1e6:.0f} us, "
+          f"generator's stepper {fast * 1e6:.0f} us")  # fmt: skip
     return 0
 
 

@@ -15,18 +15,27 @@ printed as one line with its value, target and pass/fail:
 * copied     share of generated melody notes inside a 16-note rhythm window (the
              inter-onset intervals, onsets snapped to sixteenths; windows of one
              repeated interval excluded) that also occurs in the source melody; <= 30 %
-* triplets   share of onsets at 1/3 or 2/3 of a beat (off the sixteenth grid); at
-             least half the source's when the source has 8 % or more
+* triplets   share of onsets within 1/48 beat of 1/3 or 2/3 of a beat (off the sixteenth
+             grid); at least half the source's when the source has 8 % or more
 * on chord   notes starting on a beat whose pitch class sounds in the accompaniment
-             at that beat; >= source - 10 points
+             at that beat; >= source - 10 points. The default arrangement (--style swing:
+             walking bass, rootless comping on the Charleston) sounds fewer of the chord's
+             tones at a beat than the sources' block chords, so the same line is also
+             measured over held block chords (--style none) for comparison
 * in key     notes whose pitch class is in the source's key; >= source - 10 points
 * repeated   notes of the same pitch as the note before; <= source + 10 points
 * bar rhythms distinct one-bar onset patterns per bar; >= half the source's
 * train s    the default training on Metheny, whole process; <= 60 s
 * generate s ``jazz generate`` of one default variation, whole process; <= 2 s
 
+Two sweeps show the measurements behind the defaults: ``--max-copy-sweep``
+generates again from each trained model with other --max-copy values (copied
+share, on-chord share, bar rhythms), and ``--dropout-sweep`` trains with other
+dropout sizes and prints the held-out loss and accuracy each one stops at.
+
 Run:  .venv/bin/python benchmarks/jazz_music.py [--sources metheny,bundled,extra]
                                                [--train-args "..."] [--generate-args "..."]
+                                               [--max-copy-sweep] [--dropout-sweep]
 Timings are taken on a shared machine and are pessimistic; treat them as noisy.
 """
 
@@ -35,6 +44,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import shlex
 import subprocess
 import sys
@@ -123,8 +133,14 @@ def copied_share(melodies, source) -> float:
 
 
 def triplet_share(notes) -> float:
+    """Onsets within 1/48 of a beat (a fifth of a sixteenth's distance to them) of 1/3 or 2/3 of a beat.
+
+    A wider window would count a played sixteenth's timing jitter as triplets (on Metheny,
+    +-1/24 of a beat gives 9.5 %, +-1/48 gives 3.9 %, +-1/96 gives 2.4 %; the twelfths analysis of
+    the rhythm engine finds no triplets in it).
+    """
     phase = np.array([n[0] for n in notes]) % 1.0
-    on_triplet = (np.abs(phase - 1 / 3) < 1 / 24) | (np.abs(phase - 2 / 3) < 1 / 24)
+    on_triplet = (np.abs(phase - 1 / 3) < 1 / 48) | (np.abs(phase - 2 / 3) < 1 / 48)
     return float(on_triplet.mean()) if len(notes) else 0.0
 
 
@@ -193,10 +209,16 @@ def extra_pieces(folder: Path) -> dict[str, Path]:
 
 # ---------------------------------------------------------------- running the command line
 
+CPU = [0.0]  # CPU seconds (user + system) of the last command: on a shared machine, wall time is worse
+
+
 def cli(*args: str) -> tuple[float, str]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run([sys.executable, str(ROOT / "main.py"), "jazz", *args], capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"jazz {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return seconds, done.stdout
@@ -208,10 +230,45 @@ def line(name: str, value: float, target: str, ok: bool, percent: bool = True) -
     return ok
 
 
-def bench(name: str, source: Path, work: Path, train_args: list[str], generate_args: list[str], seed: int) -> bool:
+def written_melodies(files) -> list[tuple[list, list]]:
+    out = []
+    for f in files:
+        tracks = midi_notes(f)
+        melody_name = "Melody" if "Melody" in tracks else next(iter(tracks))
+        accompaniment = [n for t, notes in tracks.items() if t != melody_name for n in notes]
+        out.append((monophonic(tracks[melody_name]), accompaniment))
+    return out
+
+
+def max_copy_sweep(model: Path, source: Path, work: Path, seed: int) -> None:
+    lead, _, _ = source_notes(source)
+    for max_copy in ("4", "8", "16", "32", "100000"):
+        out = work / f"sweep-{max_copy}.mid"
+        cli("generate", "--model", str(model), "--out", str(out), "--variations", "3", "--seed", str(seed),
+            "--max-copy", max_copy)  # fmt: skip
+        generated = written_melodies([work / f"sweep-{max_copy}-{k}.mid" for k in (1, 2, 3)])
+        melodies = [m for m, _ in generated]
+        chord = sum(on_chord_share(m, a) for m, a in generated) / len(generated)
+        bars = sum(bar_rhythms(m) for m in melodies) / len(melodies)
+        label = "off" if max_copy == "100000" else max_copy
+        print(f"    --max-copy {label:>4}: copied {copied_share(melodies, lead):6.1%}, on chord {chord:6.1%}, "
+              f"bar rhythms {bars:.2f}")  # fmt: skip
+
+
+def dropout_sweep(source: Path, work: Path) -> None:
+    for dropout in ("0", "0.1", "0.2", "0.3", "0.5"):
+        _, out = cli("train", "--midi", str(source), "--dropout", dropout, "--json")
+        r = json.loads(out.strip().splitlines()[-1])
+        print(f"    --dropout {dropout:>4}: stopped after {r['epochs']:3d} epochs, kept {r['best_epoch']:3d}: "
+              f"held-out loss {r['val_loss']:.3f}, accuracy {r['val_accuracy']:.1%}")  # fmt: skip
+
+
+def bench(name: str, source: Path, work: Path, train_args: list[str], generate_args: list[str], seed: int,
+          sweeps: tuple[bool, bool] = (False, False)) -> bool:  # fmt: skip
     print(f"{name} ({source.name})")
     model = work / f"model-{source.stem}"
     train_seconds, out = cli("train", "--midi", str(source), "--out", str(model), "--json", *train_args)
+    train_cpu = CPU[0]
     result = json.loads(out.strip().splitlines()[-1])
     print(f"  trained {result['epochs']} epochs (kept {result['best_epoch']}, {result['stopped']}), "
           f"held-out loss {result['val_loss']}, accuracy {result['val_accuracy']}")  # fmt: skip
@@ -221,14 +278,10 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     files = [Path(f["file"]) for f in json.loads(out)["files"]]
     print("  originality reported: " + ", ".join(f"{f['originality']:.0%}" for f in json.loads(out)["files"]))
     one_seconds, _ = cli("generate", "--model", str(model), "--out", str(work / "one.mid"), *generate_args)
+    one_cpu = CPU[0]
 
     lead, band, key = source_notes(source)
-    generated = []
-    for f in files:
-        tracks = midi_notes(f)
-        melody_name = "Melody" if "Melody" in tracks else next(iter(tracks))
-        accompaniment = [n for t, notes in tracks.items() if t != melody_name for n in notes]
-        generated.append((monophonic(tracks[melody_name]), accompaniment))
+    generated = written_melodies(files)
     melodies = [m for m, _ in generated]
     every = [n for m in melodies for n in m]
     classes = key_classes(key, lead)
@@ -243,6 +296,12 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     gen_chord = sum(on_chord_share(m, a) for m, a in generated) / len(generated)
     if src_chord is not None:
         ok &= line("on chord", gen_chord, f">= {src_chord - 0.10:.1%} (source {src_chord:.1%})", gen_chord >= src_chord - 0.10)
+        blocks = work / f"blocks-{source.stem}.mid"
+        cli("generate", "--model", str(model), "--out", str(blocks), "--variations", "3", "--measures", "32",
+            "--seed", str(seed), "--style", "none", *generate_args)  # fmt: skip
+        held = written_melodies([blocks.with_name(f"{blocks.stem}-{k}.mid") for k in (1, 2, 3)])
+        block_chord = sum(on_chord_share(m, a) for m, a in held) / len(held)
+        print(f"  {'  (blocks)':<12} {block_chord:6.1%}   the same lines over block chords (--style none), for comparison")
     src_key, gen_key = in_key_share(lead, classes), in_key_share(every, classes)
     ok &= line("in key", gen_key, f">= {src_key - 0.10:.1%} (source {src_key:.1%})", gen_key >= src_key - 0.10)
     src_rep = repeated_share(lead)
@@ -252,8 +311,12 @@ def bench(name: str, source: Path, work: Path, train_args: list[str], generate_a
     gen_bars = sum(bar_rhythms(m) for m in melodies) / len(melodies)
     ok &= line("bar rhythms", gen_bars, f">= {src_bars / 2:.2f} (source {src_bars:.2f})", gen_bars >= src_bars / 2, False)
     if source == METHENY:
-        ok &= line("train s", train_seconds, "<= 60 s (shared CPU)", train_seconds <= 60, False)
-    ok &= line("generate s", one_seconds, "<= 2 s (shared CPU)", one_seconds <= 2, False)
+        ok &= line("train s", train_seconds, f"<= 60 s (wall; CPU {train_cpu:.1f} s)", train_seconds <= 60, False)
+    ok &= line("generate s", one_seconds, f"<= 2 s (wall; CPU {one_cpu:.2f} s)", one_seconds <= 2, False)
+    if sweeps[0]:
+        max_copy_sweep(model, source, work, seed)
+    if sweeps[1]:
+        dropout_sweep(source, work)
     return ok
 
 
@@ -263,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-args", default="", help="extra options for jazz train (to compare settings)")
     parser.add_argument("--generate-args", default="", help="extra options for jazz generate")
     parser.add_argument("--seed", type=int, default=1, help="generation seed")
+    parser.add_argument("--max-copy-sweep", action="store_true", help="also generate with other --max-copy values")
+    parser.add_argument("--dropout-sweep", action="store_true", help="also train with other dropout sizes")
     args = parser.parse_args(argv)
     from engine.jazz import default_piece
 
@@ -281,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         if "extra" in wanted:
             sources.update(extra_pieces(work))
         for name, path in sources.items():
-            all_ok &= bench(name, path, work, shlex.split(args.train_args), shlex.split(args.generate_args), args.seed)
+            all_ok &= bench(name, path, work, shlex.split(args.train_args), shlex.split(args.generate_args), args.seed,
+                            (args.max_copy_sweep, args.dropout_sweep))  # fmt: skip
     print("all pass" if all_ok else "some measures fail")
     return 0 if all_ok else 1
 

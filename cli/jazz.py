@@ -128,11 +128,9 @@ def _midi_paths(args) -> list[Path]:
     return midi_files(args.midi if isinstance(args.midi, list) else [args.midi], sources)
 
 
-def _swing_line(notes) -> str | None:
-    try:
-        from engine.jazz.swing import describe_swing, swing_ratio
-    except ImportError:
-        return None
+def _swing_line(notes) -> str:
+    from engine.jazz.swing import describe_swing, swing_ratio
+
     return describe_swing(swing_ratio(notes))
 
 

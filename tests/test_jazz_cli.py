@@ -139,11 +139,14 @@ def test_ctrl_c_finishes_with_the_best_model_and_never_replaces_a_good_one(capsy
 @pytest.mark.tf
 def test_divergence_stops_and_saves_nothing_over_a_model(capsys, tmp_path):
     model_dir = tmp_path / "model"
-    model_dir.mkdir()
+    status, _, err = run(capsys, "train", "--epochs", "2", "--n-a", "8", "--t-x", "12", "--out", str(model_dir))
+    assert status == 0, err
+    good = (model_dir / "weights.npz").read_bytes()
     status, _, err = run(capsys, "train", "--epochs", "20", "--n-a", "32", "--t-x", "12", "--learning-rate", "9.9",
                          "--out", str(model_dir))  # fmt: skip
-    assert status == 1 and "diverged" in err
-    assert not (model_dir / "model.json").exists() or "kept" not in err
+    assert status == 1 and "diverged" in err and "smaller learning rate" in err
+    assert (model_dir / "weights.npz").read_bytes() == good  # never over the good model
+    assert "nothing saved" in err or f"kept the model in {model_dir}" in err
 
 
 def test_output_is_checked_before_training(capsys, tmp_path):

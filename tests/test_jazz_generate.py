@@ -153,10 +153,11 @@ def test_primer_ends_on_a_barline_and_generation_starts_on_one():
     assert starts and all(elapsed[b] % bar == 0 for b in starts)
     source = _prepare(model)
     for seed in range(20):
-        primer = _primer(model, source, np.random.default_rng(seed))
-        assert len(primer) == model.settings.t_x
-        end = next(e for e in range(len(history), 0, -1) if list(history[e - len(primer) : e]) == primer)
+        primer = _primer(model, source, np.random.default_rng(seed))  # positions in the training sequence
+        assert len(primer) == model.settings.t_x and primer == list(range(primer[0], primer[-1] + 1))
+        end = primer[-1] + 1
         assert elapsed[end] % bar == 0  # the token after the primer starts a measure
+        assert source.next_onset[primer[-1]] == 0  # and the network hears that it does
 
 
 def test_swing_moves_the_off_beat_eighths(tmp_path):

@@ -21,7 +21,8 @@ from engine.jazz import (
 )
 from engine.jazz.corpus import one_hot
 from engine.jazz.generate import sequence_probabilities
-from engine.jazz.model import build_model
+from engine.jazz.model import build_model, corpus_onsets
+from engine.jazz.position import FEATURES, position_features
 from engine.jazz.weights import Stepper, course_parameters, keras_weights
 from engine.jobs import FINISH, run_job
 
@@ -60,14 +61,14 @@ def test_a_short_real_training_run_learns(corpus):
         assert model.weights[name].dtype == np.float32 and np.array_equal(model.weights[name], value), name
 
 
-def held_out_loss_by_numpy(model, split, indices):
+def held_out_loss_by_numpy(model, split, indices, onsets):
     """The held-out cross-entropy recomputed with the numpy stepper, token by token (independent of Keras)."""
     losses, hits = [], []
     for (a, b), c in zip(split.validation, split.context, strict=True):
         step = Stepper(model.weights)
         step.clear()
         for t in range(c, b - 1):
-            p = step(int(indices[t]))
+            p = step(int(indices[t]), int(onsets[t]))
             if t + 1 >= max(a, c + 1):
                 losses.append(-np.log(p[indices[t + 1]]))
                 hits.append(int(np.argmax(p)) == indices[t + 1])
@@ -96,7 +97,7 @@ def test_held_out_phrases_are_scored_every_epoch_and_the_best_epoch_is_kept(corp
     assert model.stopped == "early" and model.epochs_trained == model.best_epoch + 3 < 30
     assert model.best_epoch == int(np.argmin(val)) + 1 and model.best_val_loss == pytest.approx(min(val))
     # the kept weights are those of the best epoch: their held-out loss, recomputed in numpy, is the best
-    loss, accuracy = held_out_loss_by_numpy(model, split, corpus.indices)
+    loss, accuracy = held_out_loss_by_numpy(model, split, corpus.indices, corpus_onsets(corpus))
     assert loss == pytest.approx(min(val), rel=1e-4)
     assert accuracy == pytest.approx(model.history["val_accuracy"][model.best_epoch - 1], abs=1e-9)
     assert "kept epoch" in training.outcome
@@ -157,7 +158,7 @@ def test_a_stopped_training_keeps_the_model_of_its_finished_epochs(corpus, monke
         np.testing.assert_allclose(kept.weights[name], value, rtol=1e-4, atol=1e-6)
     # and it improvises like any trained model
     indices = list(kept.source.token_indices[:20])
-    probs = sequence_probabilities(kept.parameters, indices)
+    probs = sequence_probabilities(kept.parameters, indices, corpus_onsets(corpus)[:20])
     assert probs.shape == (20, kept.n_values) and np.allclose(probs.sum(axis=1), 1.0)
 
 
@@ -228,17 +229,25 @@ def test_bad_settings_fail_before_any_work(corpus, tmp_path):
         train_job(short, TrainSettings(t_x=30))
 
 
-def test_numpy_cell_gives_keras_probabilities():
+def test_numpy_cell_gives_keras_probabilities(corpus):
     model = tiny_model()
+    assert model.weights["lstm_kernel"].shape[0] == model.n_values + FEATURES  # it reads positions
     indices = list(model.source.token_indices[:40])
-    keras_probs = model.keras_model.predict(one_hot(np.array([indices]), model.n_values), verbose=0)[0]
-    numpy_probs = sequence_probabilities(model.parameters, indices)
+    onsets = corpus_onsets(corpus)[:40]
+    assert (onsets >= 0).all() and onsets.max() < 48 and (onsets == 0).any()  # twelfths inside a 4/4 bar
+    inputs = np.concatenate([one_hot(np.array([indices]), model.n_values), position_features(onsets)[None]], axis=-1)
+    keras_probs = model.keras_model.predict(inputs, verbose=0)[0]
+    numpy_probs = sequence_probabilities(model.parameters, indices, onsets)
     assert numpy_probs.shape == keras_probs.shape == (40, model.n_values)
     assert np.max(np.abs(numpy_probs - keras_probs)) < 1e-5
     step = Stepper(model.weights)  # the generator's fast stepper computes the same
     step.clear()
-    stepped = np.array([step(i) for i in indices])
+    stepped = np.array([step(i, o) for i, o in zip(indices, onsets, strict=True)])
     assert np.max(np.abs(stepped - keras_probs)) < 1e-5
+    # the positions matter: the same tokens heard at other places in the bar predict otherwise
+    step.clear()
+    shifted = np.array([step(i, (o + 6) % 48) for i, o in zip(indices, onsets, strict=True)])
+    assert np.max(np.abs(shifted - keras_probs)) > 1e-3
 
 
 def test_gate_mapping_with_random_weights():

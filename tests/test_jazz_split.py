@@ -35,7 +35,8 @@ def test_held_out_phrases_are_whole_phrases_apart_from_every_training_window(cor
         cover[a:b] += 1
     assert (cover == 1).all()
     # the batch scores held-out tokens only, each once
-    x, y, mask = split.validation_batch(corpus.indices)
+    x, y, mask, where = split.validation_batch(corpus.indices)
+    assert (corpus.indices[where] == x).all()
     assert mask.sum() == split.held_out_tokens
     for row, ((a, b), c) in enumerate(zip(split.validation, split.context, strict=True)):
         assert list(y[row][mask[row]]) == list(corpus.indices[a:b])

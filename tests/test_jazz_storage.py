@@ -222,7 +222,7 @@ def test_first_format_folders_still_load(tmp_path):
     model = tiny_model()
     folder = tmp_path / "old"
     folder.mkdir()
-    keras_model = build_model(model.n_values, model.n_a)
+    keras_model = build_model(model.n_values, model.n_a, features=model.weights["lstm_kernel"].shape[0] - model.n_values)
     from engine.jazz.model import _keras_order
 
     keras_model.set_weights(_keras_order(keras_model, model.weights))
@@ -240,6 +240,7 @@ def test_first_format_folders_still_load(tmp_path):
     }
     (folder / JSON_FILE).write_text(json.dumps(meta))
     loaded = load_model(folder)
+    assert loaded.settings.dropout == 0.0 and loaded.settings.validation == 0.0  # as the first format trained
     for name, value in model.weights.items():
         np.testing.assert_allclose(loaded.weights[name], value, rtol=1e-6)
     assert generate(loaded, measures=4, seed=2)[0].melody == generate(model, measures=4, seed=2)[0].melody

@@ -38,6 +38,7 @@ from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
 from engine.jazz.originality import CopyGuard, SuffixAutomaton, copied_share, onsets_of, rhythm_symbols
+from engine.jazz.position import next_onsets, position_features
 from engine.jazz.swing import SWING_LIMITS, SWING_PRESETS, apply_swing
 from engine.jazz.weights import Stepper
 
@@ -66,6 +67,7 @@ class Improvisation:
     """One generated variation.
 
     melody          -- the improvised line (start/end in quarter notes from 0)
+    chords          -- the first chord of each measure
     changes         -- the chords of each measure (each measure's chords split it evenly)
     tokens          -- the sampled grammar tokens
     time_signature  -- (numerator, denominator)
@@ -78,20 +80,23 @@ class Improvisation:
     """
 
     melody: tuple[Note, ...]
-    changes: Changes
-    tokens: tuple[str, ...]
-    time_signature: tuple[int, int]
-    tempo: float
-    key: str | None
-    swing: float
-    seed: int
-    originality: float
+    chords: tuple[Chord, ...] = ()
+    tokens: tuple[str, ...] = ()
+    time_signature: tuple[int, int] = (4, 4)
+    tempo: float = 120.0
+    key: str | None = None
+    seed: int = 0
     variation: int = 0
+    changes: Changes = ()
+    swing: float = 1.0
+    originality: float = 1.0
 
-    @property
-    def chords(self) -> tuple[Chord, ...]:
-        """The first chord of each measure."""
-        return tuple(measure[0] for measure in self.changes)
+    def __post_init__(self) -> None:
+        # built from either: the chords of each measure (they rule), or just one chord per measure
+        if self.changes:
+            object.__setattr__(self, "chords", tuple(measure[0] for measure in self.changes))
+        else:
+            object.__setattr__(self, "changes", tuple((c,) for c in self.chords))
 
     @property
     def measure_length(self) -> float:
@@ -128,21 +133,27 @@ def _chord_at(changes: Changes, measure_length: float, time: float) -> Chord:
     return measure[min(len(measure) - 1, int(offset / (measure_length / len(measure)) + 1e-9))]
 
 
-def sequence_probabilities(parameters: dict[str, np.ndarray], indices: Sequence[int]) -> np.ndarray:
+def sequence_probabilities(
+    parameters: dict[str, np.ndarray], indices: Sequence[int], onsets: Sequence[int] | None = None
+) -> np.ndarray:
     """Softmax outputs of the course's numpy cell fed the one-hot tokens ``indices`` from a zero state.
 
+    onsets -- for a model that reads positions: where each next token starts in its bar (twelfths)
     Returns shape (len(indices), n_values): row t is the predicted distribution of token t + 1
     (what the Keras model outputs at step t for the same input).
     """
     from engine.lstm import lstm_cell_forward  # the course's cell, shared with the Gradients engine
 
     n_y, n_a = parameters["Wy"].shape
+    n_x = parameters["Wf"].shape[1] - n_a
     a = np.zeros((n_a, 1))
     c = np.zeros((n_a, 1))
     out = np.zeros((len(indices), n_y))
     for t, index in enumerate(indices):
-        x = np.zeros((n_y, 1))
+        x = np.zeros((n_x, 1))
         x[index] = 1.0
+        if n_x > n_y:
+            x[n_y:, 0] = position_features(np.array(onsets[t] if onsets is not None else 0))
         a, c, y, _ = lstm_cell_forward(x, a, c, parameters)
         out[t] = y[:, 0]
     return out
@@ -169,12 +180,9 @@ def _parsed(model: TrainedModel) -> tuple[tuple[Token, ...], np.ndarray]:
 
 
 def _parse_changes_text(text: str) -> list[tuple[Chord, ...]]:
-    from engine.jazz import harmony
+    from engine.jazz.harmony import parse_changes
 
-    parse = getattr(harmony, "parse_changes", None)
-    if parse is not None:
-        return [tuple(m) for m in parse(text)]
-    return [(c,) for c in harmony.parse_chord_symbols(text)]
+    return [tuple(measure) for measure in parse_changes(text)]
 
 
 def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Changes, bool]:
@@ -185,7 +193,7 @@ def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Ch
     """
     from_source = chords is None or (isinstance(chords, str) and not chords.strip())
     if from_source:
-        progression = [tuple(m) for m in (getattr(model.source, "changes", None) or ())] or [
+        progression = [tuple(m) for m in model.source.changes] or [
             (c,) for c in model.source.chords
         ]
     elif isinstance(chords, str):
@@ -201,9 +209,9 @@ def resolve_changes(model: TrainedModel, measures: int, chords=None) -> tuple[Ch
 
 def resolve_swing(model: TrainedModel, swing) -> float:
     """The long:short eighth ratio: None = the source's, a name (straight, light, medium, hard) or a number."""
-    if swing is None:
-        value = getattr(model.source, "swing", None)
-        return 1.0 if value is None else float(value)
+    if swing is None:  # the source's; a measured ratio under 1 is straight playing that rushes
+        value = model.source.swing
+        return 1.0 if value is None else min(max(float(value), SWING_LIMITS[0]), SWING_LIMITS[1])
     if isinstance(swing, str):
         text = swing.strip().lower()
         presets = _swing_presets()
@@ -231,28 +239,28 @@ class _Source:
 
     bar_starts: list[int]
     piece_starts: list[int]
-    automata: Automata
+    next_onset: np.ndarray  # for each training token, where the token after it starts in its bar
+    automata: _Automata
     source_onsets: list[np.ndarray]
 
 
 @dataclass
-class Automata:
+class _Automata:
+    """The training sequence indexed once: its tokens, and its rhythm alone."""
+
     tokens: SuffixAutomaton
     rhythm: SuffixAutomaton
     rhythm_of: np.ndarray
 
 
 def _pieces(model: TrainedModel) -> list[tuple[int, int]]:
-    n = len(model.source.token_indices)
-    bounds = getattr(model.source, "piece_bounds", None)
-    if bounds:
-        return [(int(a), int(b)) for a, b in bounds]
-    return [(0, n)]
+    bounds = model.source.piece_bounds  # empty in models saved before pieces were kept
+    return [(int(a), int(b)) for a, b in bounds] or [(0, len(model.source.token_indices))]
 
 
 def _bar_starts(model: TrainedModel, durations: np.ndarray) -> list[int]:
     """Index of the first token of every measure of the training sequence."""
-    known = getattr(model.source, "bar_starts", None)
+    known = model.source.bar_starts  # empty in models saved before barlines were kept
     if known:
         return sorted(int(b) for b in known)
     size = round(model.source.measure_length * STEPS)
@@ -271,18 +279,20 @@ def _prepare(model: TrainedModel) -> _Source:
     history = np.asarray(model.source.token_indices, dtype=np.int64)
     rhythm_of = rhythm_symbols(tokens)
     pieces = _pieces(model)
-    automata = Automata(
+    automata = _Automata(
         tokens=SuffixAutomaton([history[a:b] for a, b in pieces]),
         rhythm=SuffixAutomaton([rhythm_of[history[a:b]] for a, b in pieces]),
         rhythm_of=rhythm_of,
     )
     onsets = [onsets_of([tokens[i] for i in history[a:b]]) for a, b in pieces]
-    return _Source(_bar_starts(model, durations), [a for a, _ in pieces], automata, onsets)
+    bar_starts = _bar_starts(model, durations)
+    following = next_onsets(durations[history], bar_starts, [b for _, b in pieces])
+    return _Source(bar_starts, [a for a, _ in pieces], following, automata, onsets)
 
 
 def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> list[int]:
-    """Up to ``T_x`` training tokens ending just before a barline, never across a piece's start."""
-    history = model.source.token_indices
+    """Up to ``T_x`` training positions (indices into the training sequence) ending just before a
+    barline, never across a piece's start."""
     t_x = model.settings.t_x
     candidates = [b for b in source.bar_starts if b > 0]
     full = [b for b in candidates if b - t_x >= max(s for s in source.piece_starts if s <= b - 1)]
@@ -291,7 +301,7 @@ def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> l
         return []
     end = pool[int(rng.integers(len(pool)))]
     start = max(max(s for s in source.piece_starts if s <= end - 1), end - t_x)
-    return list(history[start:end])
+    return list(range(start, end))
 
 
 def _improvise(
@@ -306,10 +316,11 @@ def _improvise(
     tokens, durations = _parsed(model)
     step = Stepper(model.weights)
     warm_up = _primer(model, source, rng) if primer == "window" else []
+    history = model.source.token_indices
     if warm_up:
         step.clear()
-        for index in warm_up:
-            p = step(index)
+        for k in warm_up:
+            p = step(history[k], source.next_onset[k])
     else:
         p = step.reset()  # the course starts from x<1> = 0
 
@@ -340,7 +351,8 @@ def _improvise(
             sampled.append(model.vocabulary[index])
             for guard in guards:
                 guard.push(index)
-            p = step(index)
+            onset = line.step - round(k * size * STEPS)
+            p = step(index, 0 if line.step >= end else onset)
     return line.notes, sampled
 
 

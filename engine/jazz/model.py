@@ -6,7 +6,11 @@ followed by the same Dense softmax. That computes exactly what one Keras
 ``Dense(n_values, softmax)`` computes over the window -- the same weights, the
 same outputs -- but as a single fused loop, so it builds and trains many times faster:
 
-    tokens (m, T_x, n_values) -> LSTM(n_a) -> Dropout -> a (m, T_x, n_a) -> Dense softmax -> y (m, T_x, n_values)
+    tokens (m, T_x, n_values + F) -> LSTM(n_a) -> Dropout -> a (m, T_x, n_a) -> Dense softmax -> y (m, T_x, n_values)
+
+Besides each one-hot token the LSTM reads where the next token starts in the
+bar (F = :data:`engine.jazz.position.FEATURES` numbers; ``positions=False``
+gives the course's input exactly).
 
 Trained with Adam on the categorical cross-entropy of every next token. A
 solo is short, and an LSTM of 64 units memorises it: whole phrases are held
@@ -81,6 +85,7 @@ class TrainSettings:
     recurrent_dropout -- share of the recurrent state dropped while training
     validation        -- share of the phrases held out to measure generalisation (0: none)
     patience          -- stop after this many epochs without a better validation loss
+    positions         -- also tell the LSTM where in the bar the next token starts (engine.jazz.position)
     """
 
     epochs: int = 100
@@ -91,10 +96,11 @@ class TrainSettings:
     batch_size: int = 32
     max_windows: int | None = None
     seed: int = 0
-    dropout: float = 0.2
+    dropout: float = 0.4  # chosen by measurement: benchmarks/jazz_music.py --dropout-sweep
     recurrent_dropout: float = 0.0
     validation: float = VALIDATION_SHARE
     patience: int = 8
+    positions: bool = True
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -115,6 +121,9 @@ class TrainSettings:
                     continue
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise ValueError(f"setting {name!r} is not a whole number")
+            elif spec.type == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"setting {name!r} is not true or false")
             elif spec.type == "float":
                 if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                     raise ValueError(f"setting {name!r} is not a number")
@@ -228,15 +237,16 @@ def build_model(
     seed: int = 0,
     dropout: float = 0.0,
     recurrent_dropout: float = 0.0,
+    features: int = 0,
 ):
-    """The compiled Keras model: Input(None, n_values) -> LSTM(n_a) -> Dropout -> Dense(n_values, softmax).
+    """The compiled Keras model: Input(None, n_values + features) -> LSTM(n_a) -> Dropout -> Dense(n_values, softmax).
 
     ``dropout`` drops LSTM inputs and, after the LSTM, its outputs; ``recurrent_dropout`` its state.
     Dropout layers have no weights: the trained model is the course's LSTM and Dense.
     """
     keras = keras_module()
     init = keras.initializers
-    inputs = keras.Input(shape=(None, n_values), name="tokens")
+    inputs = keras.Input(shape=(None, n_values + features), name="tokens")
     hidden = keras.layers.LSTM(
         n_a,
         return_sequences=True,
@@ -261,10 +271,33 @@ def build_model(
     return model
 
 
-def held_out_scores(keras_model, split: Split, indices: np.ndarray, n_values: int) -> tuple[float, float]:
+def corpus_onsets(corpus: Corpus) -> np.ndarray:
+    """(n_tokens,): for every token of the corpus, where the token after it starts in its bar (twelfths)."""
+    from engine.jazz.grammar import Token
+    from engine.jazz.position import next_onsets
+
+    steps = np.array([Token.parse(t).steps for t in corpus.vocabulary], dtype=np.int64)[corpus.indices]
+    return next_onsets(steps, corpus.bar_starts, [p.end for p in corpus.pieces])
+
+
+def corpus_positions(corpus: Corpus) -> np.ndarray:
+    """(n_tokens, FEATURES): the position inputs of :mod:`engine.jazz.position` for every token."""
+    from engine.jazz.position import position_features
+
+    return position_features(corpus_onsets(corpus))
+
+
+def _inputs(tokens: np.ndarray, where: np.ndarray, n_values: int, positions: np.ndarray | None) -> np.ndarray:
+    x = one_hot(tokens, n_values)
+    return x if positions is None else np.concatenate([x, positions[where]], axis=-1)
+
+
+def held_out_scores(
+    keras_model, split: Split, indices: np.ndarray, n_values: int, positions: np.ndarray | None = None
+) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of the next-token prediction on the held-out tokens."""
-    x, y, mask = split.validation_batch(indices)
-    probs = np.asarray(keras_model(one_hot(x, n_values), training=False), dtype=np.float64)
+    x, y, mask, where = split.validation_batch(indices)
+    probs = np.asarray(keras_model(_inputs(x, where, n_values, positions), training=False), dtype=np.float64)
     picked = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]
     loss = float(-np.log(np.maximum(picked[mask], 1e-12)).mean())
     accuracy = float((probs.argmax(axis=-1) == y)[mask].mean())
@@ -343,12 +376,17 @@ class Training:
             return None
         keras_module()  # a few seconds the first time; not counted as training time
         began = time.perf_counter()
+        positions = corpus_positions(corpus) if settings.positions else None
         model = build_model(
             corpus.vocab_size, settings.n_a, settings.learning_rate, settings.seed,
-            settings.dropout, settings.recurrent_dropout,
+            settings.dropout, settings.recurrent_dropout, 0 if positions is None else positions.shape[1],
         )  # fmt: skip
         validating = bool(split.validation)
-        held = f", {split.held_out_tokens} tokens of {len(split.validation)} phrases held out" if validating else ""
+        if validating:
+            count = len(split.validation)
+            held = f", {split.held_out_tokens} tokens of {count} phrase{'s' if count != 1 else ''} held out"
+        else:
+            held = " (too few phrases to hold any out: no early stop)" if settings.validation > 0 else ""
         if (yield Progress(0, epochs, f"Training on {starts.size} windows of {settings.t_x} tokens{held}...")) is FINISH:
             self.outcome = "Stopped before the first epoch ended; nothing learnt."
             return None
@@ -370,6 +408,8 @@ class Training:
                 # equal-sized batches where possible: each new batch shape would cost Keras a retrace
                 for chunk in np.array_split(order, -(-order.size // settings.batch_size)):
                     x, y = corpus.windows_batch(chunk, settings.t_x)
+                    if positions is not None:
+                        x = np.concatenate([x, positions[chunk[:, None] + np.arange(settings.t_x)]], axis=-1)
                     logs = model.train_on_batch(x, y, return_dict=True)  # Keras resets its metrics every call
                     batch_loss = float(logs["loss"])
                     if not math.isfinite(batch_loss):
@@ -402,7 +442,7 @@ class Training:
                 message = f"Epoch {epoch}/{epochs}: loss {loss:.3f}, accuracy {accuracy:.1%}"
                 score = loss
                 if validating:
-                    val_loss, val_accuracy = held_out_scores(model, split, corpus.indices, corpus.vocab_size)
+                    val_loss, val_accuracy = held_out_scores(model, split, corpus.indices, corpus.vocab_size, positions)
                     history["val_loss"].append(val_loss)
                     history["val_accuracy"].append(val_accuracy)
                     metrics.update(val_loss=val_loss, val_accuracy=val_accuracy)

@@ -141,21 +141,17 @@ def rhythm_symbols(tokens) -> np.ndarray:
     codes: dict[tuple, int] = {}
     out = []
     for token in tokens:
-        kind = "R" if token.is_rest else ("T" if _tied(token) else "N")
+        kind = "R" if token.is_rest else ("T" if token.tied else "N")
         key = (kind, round(token.duration * TICKS))
         out.append(codes.setdefault(key, len(codes)))
     return np.array(out, dtype=np.int64)
-
-
-def _tied(token) -> bool:
-    return bool(getattr(token, "tied", False)) or token.kind == "T"
 
 
 def onsets_of(tokens) -> np.ndarray:
     """Onsets of the notes played by a token sequence, in twelfths of a quarter from its start."""
     onsets, at = [], 0
     for token in tokens:
-        if not token.is_rest and not _tied(token):
+        if token.is_pitched:
             onsets.append(at)
         at += round(token.duration * TICKS)
     return np.array(onsets, dtype=np.int64)

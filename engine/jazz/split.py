@@ -91,24 +91,23 @@ class Split:
         starts = [np.arange(a, b - t_x, stride) for a, b in self.train if b - a > t_x]
         return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
-    def validation_batch(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def validation_batch(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The held-out runs as one padded batch.
 
-        Returns inputs and targets, both token indices of shape (m, T), and a mask (m, T)
-        that is True where the target is a held-out token (not context, not padding).
+        Returns inputs and targets, both token indices of shape (m, T), a mask (m, T) that is
+        True where the target is a held-out token (not context, not padding), and where (m, T):
+        the position in ``indices`` of each input.
         """
         rows = []
         for (a, b), c in zip(self.validation, self.context, strict=True):
-            seq = indices[c:b]
             first_scored = max(a, c + 1)  # the first token of a piece has nothing before it
-            rows.append((seq[:-1], seq[1:], np.arange(c + 1, b) >= first_scored))
+            rows.append((np.arange(c, b - 1), np.arange(c + 1, b) >= first_scored))
         width = max(len(r[0]) for r in rows)
-        x = np.zeros((len(rows), width), dtype=np.int64)
-        y = np.zeros((len(rows), width), dtype=np.int64)
+        where = np.zeros((len(rows), width), dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=bool)
-        for k, (xs, ys, ms) in enumerate(rows):
-            x[k, : len(xs)], y[k, : len(ys)], mask[k, : len(ms)] = xs, ys, ms
-        return x, y, mask
+        for k, (at, ms) in enumerate(rows):
+            where[k, : len(at)], mask[k, : len(ms)] = at, ms
+        return indices[where], indices[np.minimum(where + 1, len(indices) - 1)], mask, where
 
 
 def hold_out_phrases(corpus, t_x: int, share: float = VALIDATION_SHARE, seed: int = 0) -> Split:

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from engine.files import FileCheckError, check_input_file, read_input_bytes
 from engine.jazz.corpus import SourceInfo
 from engine.jazz.errors import ModelFileError
 from engine.jazz.model import LIMITS, TrainedModel, TrainSettings
+from engine.jazz.position import FEATURES
 from engine.jazz.weights import WEIGHT_NAMES, weight_shapes
 
 __all__ = [
@@ -93,6 +95,7 @@ def save_model(model: TrainedModel, folder: str | os.PathLike) -> Path:
         "weights_file": WEIGHTS_FILE,
         "weights_sha256": _sha256(data),
         "n_a": model.n_a,
+        "position_features": int(model.weights["lstm_kernel"].shape[0] - model.n_values),
         "vocabulary": list(model.vocabulary),
         "tokens": [[t.kind, t.steps, t.low, t.high] for t in model.tokens],  # parsed: loading needs no music21
         "settings": model.settings.to_json(),
@@ -192,11 +195,11 @@ def _check_history(data) -> dict[str, list[float]]:
     return out
 
 
-def _read_weights(folder: Path, meta: dict, n_values: int, n_a: int) -> dict[str, np.ndarray]:
+def _read_weights(folder: Path, meta: dict, n_values: int, n_a: int, features: int) -> dict[str, np.ndarray]:
     path = folder / str(meta.get("weights_file", WEIGHTS_FILE))
     if path.name != WEIGHTS_FILE:
         raise ModelFileError(f"{JSON_FILE} in {folder} names an unexpected weights file.")
-    shapes = weight_shapes(n_values, n_a)
+    shapes = weight_shapes(n_values, n_a, features)
     expected = sum(4 * math.prod(s) for s in shapes.values())
     limit = expected + 4096 * len(shapes) + 1024  # the arrays, their headers and the zip directory
     try:
@@ -282,6 +285,9 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
         if stopped not in ("completed", "early", "finished", "diverged"):
             raise ValueError(f"unknown end of training {stopped!r}")
         n_a = _whole(meta.get("n_a", settings.n_a), "the LSTM units", 1, LIMITS["n_a"])
+        features = meta.get("position_features", 0)
+        if features not in (0, FEATURES) or isinstance(features, bool):
+            raise ValueError(f"position_features must be 0 or {FEATURES}, not {features!r}")
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
@@ -289,9 +295,12 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
     except Exception as exc:  # a field another module parses (e.g. a chord) with its own errors
         raise ModelFileError(f"{JSON_FILE} in {folder} is damaged ({type(exc).__name__}: {exc}).") from None
     if meta["format_version"] == 1:
+        # the first format trained as the course did: no dropout, nothing held out, no position inputs
+        old = {"dropout": 0.0, "recurrent_dropout": 0.0, "validation": 0.0, "positions": False}
+        settings = replace(settings, **{k: v for k, v in old.items() if k not in meta["settings"]})
         weights = _load_keras_weights(folder, meta)
         n_y, n_x = weights["dense_kernel"].shape[1], weights["lstm_kernel"].shape[0]
-        if n_y != len(vocabulary) or n_x != len(vocabulary):
+        if n_y != len(vocabulary) or n_x not in (len(vocabulary), len(vocabulary) + FEATURES):
             raise ModelFileError(
                 f"The model in {folder} reads {n_x} and predicts {n_y} tokens, but its vocabulary has "
                 f"{len(vocabulary)}: the two files do not match."
@@ -304,7 +313,7 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
     else:
         if n_a != settings.n_a:
             raise ModelFileError(f"The model in {folder} has {n_a} LSTM units but its settings say {settings.n_a}.")
-        weights = _read_weights(folder, meta, len(vocabulary), n_a)
+        weights = _read_weights(folder, meta, len(vocabulary), n_a, features)
     model = TrainedModel(weights, vocabulary, settings, source, history, seconds, best_epoch, stopped)
     model._tokens = tokens
     return model

@@ -3,7 +3,8 @@
 A trained model is five arrays in Keras's layout (this is what a model folder
 stores, in ``weights.npz``)::
 
-    lstm_kernel     (n_x, 4 n_a)   acts on x<t>
+    lstm_kernel     (n_x, 4 n_a)   acts on x<t>: n_values token rows, then the position rows
+                                   (:mod:`engine.jazz.position`; none in a model without them)
     lstm_recurrent  (n_a, 4 n_a)   acts on a<t-1>
     lstm_bias       (4 n_a,)
     dense_kernel    (n_a, n_y)     a<t> -> logits
@@ -28,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from engine.jazz.position import position_rows
+
 __all__ = [
     "KERAS_GATE_ORDER",
     "WEIGHT_NAMES",
@@ -42,10 +45,11 @@ KERAS_GATE_ORDER = ("i", "f", "c", "o")
 WEIGHT_NAMES = ("lstm_kernel", "lstm_recurrent", "lstm_bias", "dense_kernel", "dense_bias")
 
 
-def weight_shapes(n_values: int, n_a: int) -> dict[str, tuple[int, ...]]:
-    """The shape of every array of a model reading and predicting ``n_values`` tokens with ``n_a`` units."""
+def weight_shapes(n_values: int, n_a: int, features: int = 0) -> dict[str, tuple[int, ...]]:
+    """The shape of every array of a model predicting ``n_values`` tokens with ``n_a`` units, reading
+    the tokens and ``features`` position inputs."""
     return {
-        "lstm_kernel": (n_values, 4 * n_a),
+        "lstm_kernel": (n_values + features, 4 * n_a),
         "lstm_recurrent": (n_a, 4 * n_a),
         "lstm_bias": (4 * n_a,),
         "dense_kernel": (n_a, n_values),
@@ -98,7 +102,8 @@ class Stepper:
 
         step = Stepper(weights)
         p = step.reset()          # distribution of the first token after a zero input (the course's x<1> = 0)
-        p = step(index)           # feed token ``index``; returns the distribution of the next, shape (n_y,)
+        p = step(index, onset)    # feed token ``index``, the next token starting ``onset`` twelfths into
+                                  # its bar; returns the distribution of the next token, shape (n_y,)
     """
 
     def __init__(self, weights: dict[str, np.ndarray]):
@@ -108,6 +113,8 @@ class Stepper:
         self.dense = np.asarray(weights["dense_kernel"], dtype=np.float64)
         self.dense_bias = np.asarray(weights["dense_bias"], dtype=np.float64)
         self.n_a = self.recurrent.shape[0]
+        self.n_values = self.dense.shape[1]
+        self.features = self.kernel.shape[0] - self.n_values  # position rows after the token rows
         self.a = np.zeros(self.n_a)
         self.c = np.zeros(self.n_a)
 
@@ -121,16 +128,22 @@ class Stepper:
         e = np.exp(logits - logits.max())
         return e / e.sum()
 
-    def reset(self) -> np.ndarray:
-        """Zero state, then one step on a zero input; the distribution of the first token."""
+    def _position(self, onset: int | None) -> np.ndarray | float:
+        if not self.features or onset is None:
+            return 0.0
+        beat, step = position_rows(int(onset))
+        return self.kernel[self.n_values + beat] + self.kernel[self.n_values + step]
+
+    def reset(self, onset: int = 0) -> np.ndarray:
+        """Zero state, then one step on a zero token input; the distribution of the first token."""
         self.a = np.zeros(self.n_a)
         self.c = np.zeros(self.n_a)
-        return self._advance(np.zeros(4 * self.n_a))
+        return self._advance(np.zeros(4 * self.n_a) + self._position(onset))
 
     def clear(self) -> None:
         """Zero state without a step (the next call feeds the first real token)."""
         self.a = np.zeros(self.n_a)
         self.c = np.zeros(self.n_a)
 
-    def __call__(self, index: int) -> np.ndarray:
-        return self._advance(self.kernel[index])
+    def __call__(self, index: int, onset: int | None = None) -> np.ndarray:
+        return self._advance(self.kernel[index] + self._position(onset))
