@@ -18,7 +18,7 @@ Over a chord, its tones are spelt up from its root as the chord's degrees
 (F♯ in D7 is its third, so not G♭ even in F); other notes follow the key.
 
     pitch_name(70, "F")            -> "B♭4"
-    pitch_name(66, "F", chord=D7)  -> "F♯4"
+    pitch_name(66, "F", "D7")      -> "F♯4"   (G♭4 over no chord: F is a flat key)
     pitch_name(70, "E", ascii=True) -> "A#4"
 """
 
@@ -113,6 +113,10 @@ def _chord_of(symbol: str) -> Chord | None:
     return chords[0] if len(chords) == 1 else None
 
 
+def _sign(text: str) -> int:
+    return 1 if text in ("#", "♯") else -1 if text in ("b", "♭") else 0
+
+
 def _degree_steps(interval: int, chord_intervals: set[int]) -> int:
     """Letters above the root of the chord tone ``interval`` semitones up: 4 -> 2 (a third), 3 -> 1 over a
     major third (a sharp ninth), 6 -> 4 without a perfect fifth (a flat fifth), 8 -> 4 in an augmented triad."""
@@ -138,10 +142,6 @@ def _chord_spelling(midi: int, chord: Chord) -> Spelling | None:
     if abs(alter) > 1:  # a double sharp or flat reads worse than the key's own spelling
         return None
     return Spelling(letter, alter, (midi - alter) // 12 - 1)
-
-
-def _sign(text: str) -> int:
-    return 1 if text in ("#", "♯") else -1 if text in ("b", "♭") else 0
 
 
 def spell(midi: int, key: str | None = None, chord: Chord | str | None = None) -> Spelling:
