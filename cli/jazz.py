@@ -191,14 +191,18 @@ def run_parts(args) -> int:
         return 0
 
     meters = ", ".join(dict.fromkeys(str(ts) for ts in song.time_signatures))
-    print(f"{song.name}: type {song.midi_type}, {song.tempo:.0f} BPM, {meters}, key {song.key or 'not set'}")
+    from engine.jazz.spelling import range_name
+    from engine.jazz.tempo_map import describe_tempo
+
+    tempo = describe_tempo(song.tempo_segments, ascii=True)
+    print(f"{song.name}: type {song.midi_type}, {tempo}, {meters}, key {song.key or 'not set'}")
     print(f"{'#':>3}  {'name':<22} {'instrument':<24} {'ch':>3} {'notes':>6}  {'range':<8} {'poly':>5}")
     for r in rows:
         low, high = r["pitch_range"]
         mark = "  <- melody" if r["melody"] else ("  (drums)" if r["drums"] else "")
         print(
             f"{r['index']:>3}  {r['name'][:22]:<22} {r['instrument'][:24]:<24} {r['channel'] + 1:>3} "
-            f"{r['notes']:>6}  {low:>3}-{high:<4} {r['polyphony']:>5.0%}{mark}"
+            f"{r['notes']:>6}  {range_name(low, high, song.key, ascii=True):<8} {r['polyphony']:>5.0%}{mark}"
         )
     if reason:
         print(f"melody: {reason}")

@@ -77,6 +77,7 @@ class PianoRoll(QWidget):
         self.melody = np.zeros((0, 4))
         self.chords = np.zeros((0, 4))
         self.classes: list[tuple[str, str]] | None = None  # each melody note's (class, chord), when coloured so
+        self.key: str | None = None  # the piece's key, to spell pitch names
         self._syncing = False
 
         self.pitch_axis = PitchAxis("left")
@@ -177,6 +178,7 @@ class PianoRoll(QWidget):
         chord_labels: Sequence[tuple[float, str]] = (),
         bars_shown: int = DEFAULT_BARS_SHOWN,
         classes: Sequence[tuple[str, str]] | None = None,
+        key: str | None = None,
     ) -> None:
         """Show notes given as ``(pitch, start_beat, length_beats[, velocity])``.
 
@@ -185,7 +187,9 @@ class PianoRoll(QWidget):
         The view opens on the first ``bars_shown`` bars (all of them if fewer).
         ``classes`` gives each melody note's ``(class letter, chord symbol)``: the notes are
         then coloured by class (:data:`CLASS_COLOURS`) and the key above them says how.
+        ``key`` (e.g. "F", "Em") spells the pitch names: B♭ in F, A♯ in B (see :mod:`engine.jazz.spelling`).
         """
+        self.key = self.pitch_axis.key = key
         self.melody, self.chords = _as_array(melody), _as_array(chords)
         self.classes = list(classes) if classes is not None else None
         if self.classes is not None and len(self.classes) != len(self.melody):
@@ -260,11 +264,11 @@ class PianoRoll(QWidget):
         return int(found[-1]) if found.size else None
 
     def describe_note(self, index: int) -> str:
-        """"E5 over Dm7: scale/colour tone" (just the name when the notes are not classed)."""
-        name = note_name(self.melody[index, 0])
+        """"E5 over Dm7: scale/colour tone" (just the name when the notes are not classed), spelt in the key."""
         if self.classes is None:
-            return name
+            return note_name(self.melody[index, 0], self.key)
         letter, chord = self.classes[index]
+        name = note_name(self.melody[index, 0], self.key, chord or None)  # a chord tone is spelt from its root
         return f"{name} over {chord}: {CLASS_NAMES[letter]}" if chord else f"{name}: {CLASS_NAMES[letter]}"
 
     def _on_mouse_moved(self, scene_pos) -> None:

@@ -14,22 +14,24 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from engine.jazz.spelling import pitch_name
+
 if TYPE_CHECKING:
     from gui.piano_roll import PianoRoll
 
-__all__ = ["PitchAxis", "BarAxis", "ChordStrip", "stagger_names", "note_name", "NOTE_NAMES"]
-
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+__all__ = ["PitchAxis", "BarAxis", "ChordStrip", "stagger_names", "note_name"]
 
 
-def note_name(pitch: int) -> str:
-    """Scientific pitch name: 60 -> 'C4', 61 -> 'C#4', 21 -> 'A0'."""
-    pitch = int(pitch)
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+def note_name(pitch: int, key: str | None = None, chord=None) -> str:
+    """Scientific pitch name spelt in ``key`` (over ``chord``, a symbol, when known): 60 -> 'C4',
+    70 -> 'B♭4' (in F) or 'A♯4' (in E); see :mod:`engine.jazz.spelling`."""
+    return pitch_name(round(pitch), key, chord)
 
 
 class PitchAxis(pg.AxisItem):
-    """Left axis naming pitches: every C when zoomed out, every semitone when zoomed in."""
+    """Left axis naming pitches in the piece's ``key``: every C when zoomed out, every semitone when zoomed in."""
+
+    key: str | None = None
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         lo, hi = int(np.ceil(minVal)), int(np.floor(maxVal))
@@ -45,7 +47,7 @@ class PitchAxis(pg.AxisItem):
         return [(12, cs)]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
-        return [note_name(round(v)) if 0 <= round(v) <= 127 else "" for v in values]
+        return [note_name(round(v), self.key) if 0 <= round(v) <= 127 else "" for v in values]
 
 
 class BarAxis(pg.AxisItem):

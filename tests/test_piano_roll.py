@@ -32,7 +32,8 @@ def roll(qtbot):
 
 
 def test_note_names():
-    assert [note_name(p) for p in (60, 61, 69, 21, 108, 0)] == ["C4", "C#4", "A4", "A0", "C8", "C-1"]
+    assert [note_name(p) for p in (60, 61, 69, 21, 108, 0)] == ["C4", "C♯4", "A4", "A0", "C8", "C-1"]
+    assert [note_name(p, "F") for p in (61, 70)] == ["D♭4", "B♭4"]
 
 
 def test_draws_melody_and_chords_in_two_colours(roll):
@@ -64,7 +65,7 @@ def test_bar_lines_follow_the_time_signature(roll):
 
 def test_axes_name_pitches_and_number_bars():
     pitch = PitchAxis("left")
-    assert pitch.tickStrings([60, 61, 71], 1, 1) == ["C4", "C#4", "B4"]
+    assert pitch.tickStrings([60, 61, 71], 1, 1) == ["C4", "C♯4", "B4"]
     # zoomed out: only the Cs are named
     levels = pitch.tickValues(40, 90, 200)
     assert levels[0][1] == [48, 60, 72, 84]
@@ -215,3 +216,37 @@ def test_melody_notes_coloured_by_class_with_a_key_and_a_hover_tooltip(roll, qtb
         roll.set_notes(MELODY, CHORDS, classes=classes[:2])
     roll.set_notes(MELODY, CHORDS)
     assert roll.class_key.isHidden() and roll.describe_note(0) == "C5"
+
+
+def test_pitch_axis_and_hover_tooltip_are_spelt_in_the_key(roll, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QToolTip
+
+    melody = [(65, 0.0, 1.0), (70, 1.0, 1.0), (66, 4.0, 2.0), (66, 8.0, 2.0)]
+    classes = [("C", "F"), ("S", "F"), ("C", "D7"), ("A", "Gm7")]
+    roll.set_notes(melody, CHORDS, classes=classes, key="F")
+    assert roll.pitch_axis.tickStrings([60, 61, 66, 70], 1, 1) == ["C4", "D♭4", "G♭4", "B♭4"]
+    # what the axis paints for the rows on screen: B-flat, never A-sharp
+    from PySide6.QtGui import QImage, QPainter
+
+    roll.view.setYRange(59.5, 72.5, padding=0)
+    image = QImage(100, 400, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = roll.pitch_axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    shown = [text for *_, text in texts]
+    assert "B♭4" in shown and "E♭4" in shown and not any("♯" in t or "#" in t for t in shown)
+    assert roll.describe_note(1) == "B♭4 over F: scale/colour tone"
+    assert roll.describe_note(2) == "F♯4 over D7: chord tone"  # D7's third, spelt from its root
+    assert roll.describe_note(3) == "G♭4 over Gm7: approach tone"  # outside the chord: the key's flat
+    roll.zoom(0.5)
+    scene = roll.view.mapViewToScene(QPointF(1.5, 70.0))
+    qtbot.mouseMove(roll.plot.viewport(), roll.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: QToolTip.text() == "B♭4 over F: scale/colour tone", timeout=2000)
+    roll.set_notes(melody, CHORDS, key="E")  # the same pitches in a sharp key
+    assert roll.pitch_axis.tickStrings([61, 66, 70], 1, 1) == ["C♯4", "F♯4", "A♯4"]
+    assert roll.describe_note(1) == "A♯4"
+    roll.set_notes(melody, CHORDS)  # no key: the neutral spelling
+    assert roll.pitch_axis.tickStrings([61, 63, 66, 68, 70], 1, 1) == ["C♯4", "E♭4", "F♯4", "A♭4", "B♭4"]

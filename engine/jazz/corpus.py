@@ -221,6 +221,14 @@ class Corpus:
         x, y = self.windows_batch(self.window_starts(t_x, stride, limit, seed), t_x)
         return x, np.swapaxes(y, 0, 1)
 
+    @property
+    def tempo(self) -> float:
+        """The median tempo over the playing time of all the pieces (one tempo: the improvisation's)."""
+        from engine.jazz.tempo_map import median_tempo
+
+        median = median_tempo(segment for song in self.songs for segment in song.tempo_segments)
+        return self.song.tempo if median is None else median
+
     def source_info(self) -> SourceInfo:
         first = self.pieces[0]
         name = first.name if len(self.pieces) == 1 else " + ".join(p.name for p in self.pieces)
@@ -228,7 +236,7 @@ class Corpus:
             name=name,
             melody_index=first.melody_index,
             melody_name=first.melody_name,
-            tempo=round(min(max(self.song.tempo, 10.0), 400.0), 3),
+            tempo=round(min(max(self.tempo, 10.0), 400.0), 3),
             time_signature=self.time_signature,
             key=self.song.key,
             pitch_range=self.pitch_range,

@@ -5,7 +5,8 @@ seconds on a busy arrangement; for learning a solo we only need the note
 events, so they are read here with mido (a thin event parser) and music21 is
 kept for the music theory. Times are measured in quarter notes from the start
 of the file (``ticks / ticks_per_beat``), so tempo changes never move a note
-in the score -- they only matter for how fast it is played back.
+in the score -- they only matter for how fast it is played back, which is at
+one tempo: the median over the playing time (:mod:`engine.jazz.tempo_map`).
 
 A *part* is the notes of one MIDI channel inside one track: in a type 1 file
 that is usually one track, in a type 0 file (everything in one track) it is
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -155,10 +156,32 @@ class Song:
         """End of the last note to stop sounding, in quarter notes."""
         return max((n.end for p in self.parts for n in p.notes), default=0.0)
 
-    @property
+    @cached_property
+    def tempo_segments(self) -> list[tuple[float, float]]:
+        """(BPM, seconds) of each stretch of the tempo map while the music plays."""
+        from engine.jazz.tempo_map import tempo_seconds
+
+        return tempo_seconds([(t.start, t.bpm) for t in self.tempos], self.length)
+
+    @cached_property
     def tempo(self) -> float:
-        """The opening tempo in beats per minute (the default for export)."""
+        """The tempo in beats per minute the piece is played back and exported at: its only tempo, or, when
+        it changes, the median over its playing time (see :mod:`engine.jazz.tempo_map`)."""
+        from engine.jazz.tempo_map import median_tempo
+
+        median = median_tempo(self.tempo_segments)
+        return self.tempos[0].bpm if median is None else median
+
+    @property
+    def opening_tempo(self) -> float:
         return self.tempos[0].bpm
+
+    @property
+    def tempo_text(self) -> str:
+        """'132 BPM', or '150–240 BPM, median 180' when the tempo changes."""
+        from engine.jazz.tempo_map import describe_tempo
+
+        return describe_tempo(self.tempo_segments) if self.tempo_segments else f"{self.tempo:.0f} BPM"
 
     @cached_property
     def swing(self) -> float | None:
@@ -320,11 +343,7 @@ def read_song(path: str | os.PathLike) -> Song:
         meters[0] = (4, 4)
     if 0 not in tempos:
         tempos[0] = tempos[min(tempos)] if tempos else DEFAULT_BPM
-    if len(set(tempos.values())) > 1:
-        warnings.append(
-            f"The tempo changes {len(tempos) - 1} time(s); measures are counted in beats, "
-            f"and export uses the opening tempo ({tempos[0]:.0f} BPM) unless another is chosen."
-        )
+    changes_tempo = len(set(tempos.values())) > 1
     if len(set(meters.values())) > 1:
         warnings.append("The time signature changes during the piece; measures follow every change.")
 
@@ -356,7 +375,7 @@ def read_song(path: str | os.PathLike) -> Song:
             )
         )
 
-    return Song(
+    song = Song(
         path=path,
         midi_type=midi.type,
         ticks_per_beat=tpb,
@@ -366,3 +385,9 @@ def read_song(path: str | os.PathLike) -> Song:
         key=key,
         warnings=tuple(warnings),
     )
+    if changes_tempo:  # said once the song knows how long each tempo lasts
+        note = (f"The tempo changes {len(tempos) - 1} time(s) ({song.tempo_text}); measures are counted in beats, "
+                f"and playback and export use the median over the playing time ({song.tempo:.0f} BPM; "
+                f"it opens at {song.opening_tempo:.0f}) unless another tempo is chosen.")
+        song = replace(song, warnings=(*song.warnings, note))
+    return song

@@ -73,6 +73,8 @@ class SourceInfo:
     piece_bounds    -- the token range [start, end) of each source piece
     swing           -- the swing ratio detected in the source (None: not measurable)
     chords_inferred -- True when the chords were guessed from the melody itself
+    tempo           -- BPM improvisations are played and exported at: the source's, or when it changes, the
+                       median over the sources' playing time (:mod:`engine.jazz.tempo_map`)
     """
 
     name: str

@@ -1,6 +1,7 @@
 """The parts of the open file, to pick the melody from, and what the corpus holds.
 
-One row per part: number, name, instrument, channel, notes, range, polyphony.
+One row per part: number, name, instrument, channel, notes, range (spelt in the
+piece's key: B♭ in F), polyphony.
 The melody part is marked ★ (and "(auto)" when the engine picked it); drum parts
 are greyed and cannot be chosen. Clicking another row emits ``melody_chosen``.
 """
@@ -19,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.jazz.spelling import range_name
 from gui.jazz.session import JazzSession
-from gui.piano_roll import note_name
 
 __all__ = ["PartsView"]
 
@@ -86,7 +87,7 @@ class PartsView(QWidget):
             auto = " (auto)" if part.index == session.auto_melody and part.index == melody else ""
             cells = [
                 str(part.index), f"{star}{part.name}{auto}", part.instrument, str(part.channel + 1),
-                str(part.note_count), f"{note_name(lo)}–{note_name(hi)}", f"{part.polyphony:.0%}",
+                str(part.note_count), range_name(lo, hi, session.song.key), f"{part.polyphony:.0%}",
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -122,5 +123,5 @@ class PartsView(QWidget):
         harmony = "" if c.harmony_from == "accompaniment" else " · chords taken from the melody itself"
         self.corpus_label.setText(
             f"Corpus: <b>{len(c.measures)}</b> measures of {num}/{den} · <b>{c.token_count}</b> tokens · "
-            f"vocabulary <b>{c.vocab_size}</b> · melody range {note_name(lo)}–{note_name(hi)}{harmony}"
+            f"vocabulary <b>{c.vocab_size}</b> · melody range {range_name(lo, hi, c.song.key)}{harmony}"
         )

@@ -205,7 +205,7 @@ class PiecePanel(QGroupBox):
         self.file_label.setText(f"{len(session.pieces)} files" if many else song.name)
         self.file_label.setToolTip(str(song.path))
         meter = song.time_signatures[0] if song.time_signatures else None
-        bits = [f"{len(song.parts)} parts", f"{meter}" if meter else "", f"{song.tempo:.0f} BPM"]
+        bits = [f"{len(song.parts)} parts", f"{meter}" if meter else "", song.tempo_text]
         if song.key:
             bits.append(f"key {song.key}")
         from engine.jazz.swing import describe_swing

@@ -114,6 +114,10 @@ class SoundPanel(QGroupBox):
             tempo = session.model.source.tempo
         if tempo:
             self.tempo_spin.setValue(int(round(tempo)))
+        varies = session.song is not None and "median" in session.song.tempo_text
+        self.source_tempo_check.setToolTip(
+            f"Use the tempo of the source piece: it plays at {session.song.tempo_text}, so its median over "
+            "the playing time is used" if varies else "Use the tempo of the source piece")
 
     def _on_source_tempo_toggled(self, checked: bool) -> None:
         self.tempo_spin.setEnabled(not checked)

@@ -51,7 +51,7 @@ class SourceView(QWidget):
             labels = chord_labels([m.chords or (m.chord,) for m in measures], meter,
                                   starts=[m.start for m in measures])
             classes = classify(song.parts[melody].notes, chord_of_measures(measures))
-        self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels, classes=classes)
+        self.roll.set_notes(mel, acc, beats_per_bar=meter, chord_labels=labels, classes=classes, key=song.key)
         if mel:  # open where the tune begins, not on an intro without melody
             first_bar = min(n[1] for n in mel) // meter * meter
             if first_bar > 0:

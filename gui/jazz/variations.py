@@ -186,6 +186,7 @@ class VariationsPage(QScrollArea):
     def show_variations(self, improvs: Sequence, temperature: float,
                         file_for: Callable[[int], Path | None]) -> list[VariationView]:
         """Replace the views by one per improvisation; returns them (the caller connects their buttons)."""
+        from engine.jazz.spelling import key_of
         from engine.jazz.timing import chord_labels
         from engine.jazz.tones import classify
 
@@ -201,7 +202,7 @@ class VariationsPage(QScrollArea):
             view.roll.set_notes(roll_notes(improv.melody), roll_notes(improv.chord_notes()),
                                 beats_per_bar=improv.measure_length, total_beats=improv.length,
                                 chord_labels=chord_labels(changes, improv.measure_length),
-                                classes=classify(improv.melody, improv.chord_at))
+                                classes=classify(improv.melody, improv.chord_at), key=key_of(improv))
             self.column.insertWidget(self.column.count() - 1, view)
             self.views.append(view)
         return self.views
