@@ -134,3 +134,15 @@ def test_a_pickup_bar_ends_a_full_first_measure(tmp_path):
     sheet = read_lead_sheet(path)
     assert [(n.start, n.pitch) for n in sheet.lead.melody][:2] == [(3.0, 67), (4.0, 72)]
     assert [[c.symbol for c in bar] for bar in sheet.changes] == [["C"], ["C"], ["F7"], ["C"]]
+
+
+def test_a_lead_sheet_in_f_spells_flats_and_chord_tones_as_written(tmp_path):
+    """B-flat in F, and F-sharp over D7 even in F: music21 reads the names a musician expects."""
+    from music21 import converter
+
+    line = (Note(0.0, 1.0, 70, 96), Note(1.0, 2.0, 65, 96), Note(4.0, 5.0, 66, 96), Note(5.0, 6.0, 63, 96))
+    lead = Lead(line, tuple(tuple(bar) for bar in parse_changes("| F | D7 |")), (4, 4), 120.0, "F", 1.0, 0, "F tune")
+    path = write_lead_sheet(lead, tmp_path / "f.musicxml")
+    names = [n.pitch.nameWithOctave for n in converter.parse(str(path)).parts[0].flatten().notes
+             if hasattr(n, "pitch") and n.isNote]
+    assert names == ["B-4", "F4", "F#4", "E-4"]

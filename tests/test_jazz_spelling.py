@@ -93,3 +93,13 @@ def test_the_key_of_an_improvisation_without_one_is_estimated():
     lead = Lead(notes, changes, (4, 4), 120.0, None, 1.0, 0)
     assert key_of(lead) == "Eb" and pitch_name(68, key_of(lead)) == "A♭4"
     assert key_of(Lead(notes, changes, (4, 4), 120.0, "Cm", 1.0, 0)) == "Cm"
+
+
+def test_the_exported_key_signature_agrees_with_mido_for_every_key():
+    """Ebm has six flats, Abm seven: the export's key signature is mido's for all 30 keys."""
+    from mido.midifiles.meta import _key_signature_decode
+
+    from engine.jazz.export import key_signature_sharps
+
+    for (sharps, _minor), name in _key_signature_decode.items():
+        assert key_signature_sharps(name) == sharps, name

@@ -148,32 +148,19 @@ class MidiReport:
 
 _MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 _MINOR_NAMES = ("Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm")
-_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7,
-           "F": -1, "Bb": -2, "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7}
 # Krumhansl-Kessler key profiles: how well each scale degree fits a major or minor key.
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 _MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
 def key_signature_sharps(name: str) -> int:
-    """Sharps (+) or flats (-) of a key named as mido does ("G" -> 1, "Bb" -> -2, "Em" -> 1)."""
-    text = name.strip()
-    minor = text.endswith("m") and len(text) > 1
-    tonic = text[:-1] if minor else text
-    tonic = tonic[:1].upper() + tonic[1:]
-    if minor:  # the relative major is a minor third up
-        names = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
-        flats = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
-        index = names.index(tonic) if tonic in names else flats.index(tonic) if tonic in flats else None
-        if index is not None:
-            relative = _MAJOR_NAMES[(index + 3) % 12]
-            sharps = _SHARPS[relative]
-            if tonic in ("D#", "A#"):
-                sharps += 12
-            return sharps if sharps <= 7 else sharps - 12
-    elif tonic in _SHARPS:
-        return _SHARPS[tonic]
-    raise JazzError(f"'{name}' is not a key (write it like C, Bb, F#m or Ebm).")
+    """Sharps (+) or flats (-) of a key named as mido does ("G" -> 1, "Bb" -> -2, "Ebm" -> -6)."""
+    from engine.jazz.spelling import key_sharps
+
+    found = key_sharps(name.strip())
+    if found is None:
+        raise JazzError(f"'{name}' is not a key (write it like C, Bb, F#m or Ebm).")
+    return found[0]
 
 
 def estimate_key(weights: np.ndarray) -> str:

@@ -355,17 +355,19 @@ def write_lead_sheet(lead, path: str | os.PathLike) -> Path:
     part = stream.Part()
     part.partName = "Melody"
     part.insert(0, meter.TimeSignature(f"{num}/{den}"))
-    key_name = getattr(lead, "key", None)
-    if key_name:
-        from engine.jazz.export import key_signature_sharps
+    from engine.jazz.export import key_signature_sharps
+    from engine.jazz.harmony import chord_at
+    from engine.jazz.spelling import key_of, spell
 
-        part.insert(0, m21key.KeySignature(key_signature_sharps(key_name)))
+    key_name = key_of(lead)  # its own key, else the one its notes fit: the export's key signature
+    part.insert(0, m21key.KeySignature(key_signature_sharps(key_name)))
     part.insert(0, tempo.MetronomeMark(number=round(float(lead.tempo), 3)))
     cursor = Fraction(0)
     for start, length, pitch in notes:
         if start > cursor:
             part.insert(cursor, note.Rest(quarterLength=start - cursor))
-        part.insert(start, note.Note(pitch, quarterLength=length))
+        spelt = spell(pitch, key_name, chord_at(changes, measure_length, float(start)))  # B-flat in F, F# over D7
+        part.insert(start, note.Note(spelt.music21, quarterLength=length))
         cursor = start + length
     total = Fraction(round(measures * measure_length * GRID), GRID)
     if total > cursor:
