@@ -127,12 +127,11 @@ EXPERIMENTS: dict[str, tuple[str, tuple[Control, ...]]] = {
 
 # -- measuring ------------------------------------------------------------------------
 def step_factor(norms: np.ndarray) -> float:
-    """Geometric mean of norms[t-1] / norms[t] over the whole sequence: (norms[0] / norms[-1]) ** (1/(T-1))."""
-    norms = np.asarray(norms, dtype=np.float64)
-    if norms.size < 2:
-        return 1.0
-    logs = np.log(np.maximum(norms[[0, -1]], _TINY))
-    return float(np.exp((logs[0] - logs[1]) / (norms.size - 1)))
+    """Geometric mean of norms[t-1] / norms[t]: the Gradients tab's flow factor (1 for a single step)."""
+    from engine.gradient_lab import flow_factor
+
+    factor = flow_factor(norms)
+    return 1.0 if factor is None else factor
 
 
 def saturation_share(tanh_outputs=(), sigmoid_outputs=()) -> float:

@@ -33,7 +33,7 @@ import numpy as np
 
 from engine.jazz.errors import JazzError
 from engine.jazz.grammar import LineBuilder, Token, fillable
-from engine.jazz.harmony import Chord, voicing
+from engine.jazz.harmony import Chord, OverChanges, chord_at, voicing
 from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
 from engine.jazz.model import TrainedModel
@@ -63,7 +63,7 @@ Changes = tuple[tuple[Chord, ...], ...]
 
 
 @dataclass(frozen=True)
-class Improvisation:
+class Improvisation(OverChanges):
     """One generated variation.
 
     melody          -- the improvised line (start/end in quarter notes from 0)
@@ -98,23 +98,6 @@ class Improvisation:
         else:
             object.__setattr__(self, "changes", tuple((c,) for c in self.chords))
 
-    @property
-    def measure_length(self) -> float:
-        num, den = self.time_signature
-        return num * 4.0 / den
-
-    @property
-    def measures(self) -> int:
-        return len(self.changes)
-
-    @property
-    def length(self) -> float:
-        """Total length in quarter notes."""
-        return self.measures * self.measure_length
-
-    def chord_at(self, time: float) -> Chord:
-        return _chord_at(self.changes, self.measure_length, time)
-
     def chord_notes(self, low: int = 48) -> list[Note]:
         """The chord track: each chord as a close voicing held for its share of the measure."""
         size = self.measure_length
@@ -125,12 +108,6 @@ class Improvisation:
                 start = k * size + j * part
                 out.extend(Note(start, start + part, pitch, CHORD_VELOCITY) for pitch in voicing(chord, low))
         return out
-
-
-def _chord_at(changes: Changes, measure_length: float, time: float) -> Chord:
-    measure = changes[min(len(changes) - 1, max(0, int(time // measure_length + 1e-9)))]
-    offset = time - (time // measure_length) * measure_length
-    return measure[min(len(measure) - 1, int(offset / (measure_length / len(measure)) + 1e-9))]
 
 
 def sequence_probabilities(
@@ -329,7 +306,7 @@ def _improvise(
         CopyGuard(source.automata.rhythm, source.automata.rhythm_of, max_copy, uniform_ok=True),
     ]
     size = model.source.measure_length
-    line = LineBuilder(lambda time: _chord_at(changes, size, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY)
+    line = LineBuilder(lambda time: chord_at(changes, size, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY)
     reachable = fillable(durations, round(size * STEPS) + 1)
     sampled: list[str] = []
     for k in range(len(changes)):

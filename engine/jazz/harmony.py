@@ -39,6 +39,7 @@ __all__ = [
     "Changes",
     "parse_changes",
     "chord_at",
+    "OverChanges",
     "chord_scale",
     "pitch_roles",
     "note_role",
@@ -463,6 +464,36 @@ def chord_at(changes: Sequence[Sequence[Chord]], measure_length: float, time: fl
     inside = time - measure * measure_length
     share = min(len(bar) - 1, max(0, int(np.floor(inside * len(bar) / measure_length + 1e-9))))
     return bar[share]
+
+
+class OverChanges:
+    """What a melody laid over per-measure ``changes`` in ``time_signature`` knows of its bars.
+
+    Mixed into :class:`engine.jazz.leadsheet.Lead` and
+    :class:`engine.jazz.generate.Improvisation`, which both carry those two fields.
+    """
+
+    changes: Sequence[Sequence[Chord]]
+    time_signature: tuple[int, int]
+
+    @property
+    def measure_length(self) -> float:
+        """Quarter notes per measure."""
+        num, den = self.time_signature
+        return num * 4.0 / den
+
+    @property
+    def measures(self) -> int:
+        return len(self.changes)
+
+    @property
+    def length(self) -> float:
+        """Total length in quarter notes."""
+        return self.measures * self.measure_length
+
+    def chord_at(self, time: float) -> Chord:
+        """The chord sounding at ``time`` (quarter notes from the start)."""
+        return chord_at(self.changes, self.measure_length, time)
 
 
 @lru_cache(maxsize=16)

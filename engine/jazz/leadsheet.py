@@ -28,7 +28,7 @@ from engine.atomic import atomic_path
 from engine.files import FileCheckError, check_input_file
 from engine.jazz.band.timeline import chord_spans
 from engine.jazz.errors import JazzError, MidiReadError
-from engine.jazz.harmony import Chord, _display, _music21_figure, voicing
+from engine.jazz.harmony import Chord, OverChanges, _display, _music21_figure, voicing
 from engine.jazz.midi_read import Note, Part, Song, TempoChange, TimeSignature, _polyphony
 
 __all__ = [
@@ -50,7 +50,7 @@ CHORD_VELOCITY = 64
 
 
 @dataclass(frozen=True)
-class Lead:
+class Lead(OverChanges):
     """A melody over chord changes (the same attribute names as an Improvisation)."""
 
     melody: tuple[Note, ...]
@@ -66,19 +66,6 @@ class Lead:
     def chords(self) -> tuple[Chord, ...]:
         """The first chord of each measure."""
         return tuple(bar[0] for bar in self.changes)
-
-    @property
-    def measure_length(self) -> float:
-        num, den = self.time_signature
-        return num * 4.0 / den
-
-    @property
-    def measures(self) -> int:
-        return len(self.changes)
-
-    @property
-    def length(self) -> float:
-        return self.measures * self.measure_length
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from engine.jazz.position import position_rows
+from engine.lstm_gates import KERAS
 
 __all__ = [
     "KERAS_GATE_ORDER",
@@ -41,7 +42,7 @@ __all__ = [
     "Stepper",
 ]
 
-KERAS_GATE_ORDER = ("i", "f", "c", "o")
+KERAS_GATE_ORDER = KERAS  # the one naming of the layouts lives in engine.lstm_gates
 WEIGHT_NAMES = ("lstm_kernel", "lstm_recurrent", "lstm_bias", "dense_kernel", "dense_bias")
 
 

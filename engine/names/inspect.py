@@ -42,10 +42,11 @@ import numpy as np
 
 from engine.activations import sigmoid
 from engine.jobs import FINISH, Job, Progress, run_job
+from engine.lstm_gates import STACKED
 from engine.names.corpus import Vocabulary
 from engine.names.ensemble import members_of
 from engine.names.model import CharModel
-from engine.sequence import LSTM_GATES, blas_threads
+from engine.sequence import blas_threads
 
 __all__ = [
     "InspectError",
@@ -85,9 +86,8 @@ FEATURES = {
     "vowel": "the character just read is a vowel",
 }
 _VOWELS = set("aeiouAEIOU")
-if LSTM_GATES != ("o", "i", "f", "g"):  # _trace reads the stacked gate blocks in this order
-    raise ImportError("engine.names.inspect expects the LSTM gate blocks in the order o, i, f, g")
-_GATE_NAMES = {"o": "output", "i": "input", "f": "forget", "g": "candidate"}
+if STACKED != ("o", "i", "f", "c"):  # _trace reads the stacked gate blocks in this order
+    raise ImportError("engine.names.inspect expects the LSTM gate blocks in the order o, i, f, c")
 
 
 class InspectError(ValueError):

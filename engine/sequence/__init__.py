@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.lstm_gates import STACKED
 from engine.sequence.blas import blas_threads
 from engine.sequence.course_format import (
     lstm_params_from_course,
@@ -57,10 +56,6 @@ from engine.sequence.lookup import scatter_rows
 from engine.sequence.lstm_layer import LSTMLayer
 from engine.sequence.rnn_layer import RNNLayer
 
-# The stacked order under its earlier letters (g for the candidate, which engine.lstm_gates calls c, as the
-# course does). Kept for callers that check it (engine.names.inspect); new code reads engine.lstm_gates.STACKED.
-LSTM_GATES = tuple("g" if gate == "c" else gate for gate in STACKED)
-
 __all__ = [
     "blas_threads",
     "RecurrentLayer",
@@ -72,7 +67,6 @@ __all__ = [
     "rnn_params_to_course",
     "lstm_params_from_course",
     "lstm_params_to_course",
-    "LSTM_GATES",
 ]
 
 
