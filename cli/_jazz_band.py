@@ -102,10 +102,8 @@ def write_output(improv, path: Path, options, args) -> Path:
 
 
 def _band_options(options, args):
-    """The export options with the chosen style and tracks; the comping instrument left at its
-    default (piano) becomes the style's own (nylon guitar for bossa, electric piano for straight)."""
-    program = None if options.chord_program == 0 and args.style != "none" else options.chord_program
-    return replace(options, style=args.style, tracks=args.tracks, chord_program=program)
+    """The export options with the chosen style and tracks (no --chord-program: the style's instrument)."""
+    return replace(options, style=args.style, tracks=args.tracks)
 
 
 def render_wav(improv, path: Path, options, args) -> str:

@@ -112,7 +112,8 @@ def register(subparsers) -> None:
     gen.add_argument("--variations", type=whole(1), default=1, metavar="K", help="files to write (default 1)")
     gen.add_argument("--primer", choices=("window", "none"), default="window", help="warm-up: a training window or nothing")
     gen.add_argument("--melody-program", type=whole(0), default=26, metavar="P", help="GM program (default 26, jazz guitar)")
-    gen.add_argument("--chord-program", type=whole(0), default=0, metavar="P", help="GM program (default 0, piano)")
+    gen.add_argument("--chord-program", type=whole(0), default=None, metavar="P",
+                     help="GM program of the comping (default: the style's, e.g. 0 piano; nylon guitar for bossa)")
     gen.add_argument("--json", action="store_true", help="end with one JSON line listing the files")
     add_band_options(gen)
     gen.set_defaults(handler=run_generate)

@@ -13,6 +13,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import pytest  # noqa: E402
 
+from cli._terminal import silence_alsa  # noqa: E402
+
+silence_alsa()  # the app's own output only: ALSA's "no sequencer" lines go to the log, as in main.py
+
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
