@@ -27,20 +27,26 @@ def _own_folder_first() -> None:
 
 
 def main() -> int:
-    _own_folder_first()
-    from cli._terminal import quiet_native_libraries, stdout_closed
-
-    quiet_native_libraries()
-    from cli import main as cli_main
-
     try:
+        _own_folder_first()
+        from cli._terminal import quiet_native_libraries, stdout_closed
+
+        quiet_native_libraries()
+        from cli import main as cli_main
+
         try:
-            return cli_main(sys.argv[1:])
-        finally:
-            if sys.stdout is not None:  # None in a Windows GUI process
-                sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
-    except BrokenPipeError:  # `... | head` read what it wanted and closed the pipe
-        return stdout_closed()
+            try:
+                return cli_main(sys.argv[1:])
+            finally:
+                if sys.stdout is not None:  # None in a Windows GUI process
+                    sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        except BrokenPipeError:  # `... | head` read what it wanted and closed the pipe
+            return stdout_closed()
+    except KeyboardInterrupt:
+        # Ctrl-C before a command listens for it (while the libraries load or a file is read), or a
+        # second one while it stops: saves are atomic, so stopping here loses nothing already saved.
+        print("interrupted: stopped at once", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
