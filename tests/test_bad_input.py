@@ -68,7 +68,9 @@ def read_pair(folder: Path) -> str:
 
 
 def test_a_save_killed_at_any_step_leaves_the_old_model_or_the_new_one(tmp_path):
-    from engine.atomic import write_text_atomic
+    """Before: model.keras then model.json; a kill between them lost the model. Also 14.15: the killed
+    save's temporaries are removed by the next save."""
+    from engine.atomic import atomic_folder, write_text_atomic
 
     script = tmp_path / "save.py"
     script.write_text(KILL_AT_STEP.format(root=str(ROOT)))
@@ -86,6 +88,13 @@ def test_a_save_killed_at_any_step_leaves_the_old_model_or_the_new_one(tmp_path)
             assert read_pair(folder) == "new"
             break
         assert done.returncode == 9, done.stderr
+        before = read_pair(folder)
+        for left in folder.parent.iterdir():  # what the killed save left, as the next save finds it much later
+            os.utime(left, (time.time() - 3600,) * 2)
+        with atomic_folder(folder) as tmp:  # a later save cleans up after the killed one
+            (tmp / "weights.npz").write_text(before)
+            (tmp / "model.json").write_text(before)
+        assert sorted(p.name for p in folder.parent.iterdir()) == ["model"], stop_at
         stop_at += 1
         assert stop_at < 50
     assert seen == {"old", "new"}
