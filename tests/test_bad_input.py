@@ -272,3 +272,22 @@ def test_closing_the_window_while_tensorflow_loads_ends_the_process_within_a_sec
         process.wait()
     assert process.returncode == 0
     assert took < 1.0, f"the process took {took:.2f} s to end after the window closed"
+
+
+# -- 14.15: a 1/32 time signature is written as 1/32, not 1/16 ----------------------------------------------
+def test_a_1_32_piece_is_written_in_1_32(tmp_path):
+    from engine.jazz import export_midi, parse_chord_symbols
+    from engine.jazz.generate import Improvisation
+    from engine.jazz.midi_read import Note
+
+    measures, size = 16, 0.125  # a 1/32 measure is an eighth of a quarter note
+    melody = tuple(Note(m * size, (m + 1) * size, 60 + m % 5, 90) for m in range(measures))
+    (chord,) = parse_chord_symbols("C7")
+    improv = Improvisation(melody=melody, changes=((chord,),) * measures, tokens=(), time_signature=(1, 32),
+                           tempo=100.0, key=None, swing=1.0, seed=0, originality=1.0)
+    path = export_midi(improv, tmp_path / "fast.mid")
+    song = mido.MidiFile(path)
+    meters = {(m.numerator, m.denominator) for track in song.tracks for m in track if m.type == "time_signature"}
+    assert meters == {(1, 32)}
+    ends = [sum(m.time for m in track) for track in song.tracks]
+    assert set(ends) == {measures * song.ticks_per_beat // 8}  # every track ends with the last 1/32 measure
