@@ -291,3 +291,14 @@ def test_a_1_32_piece_is_written_in_1_32(tmp_path):
     assert meters == {(1, 32)}
     ends = [sum(m.time for m in track) for track in song.tracks]
     assert set(ends) == {measures * song.ticks_per_beat // 8}  # every track ends with the last 1/32 measure
+
+
+# -- 14.3 and 14.5: an output in a folder that cannot be made says which folder -------------------------------
+def test_an_output_in_a_folder_that_cannot_be_made_names_the_folder():
+    done = subprocess.run([sys.executable, "main.py", "--screenshot", "/proc/nope/x.png"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "sequence-studio: Cannot save the screenshot to /proc/nope/x.png: the folder /proc/nope does not exist "
+        "and cannot be created in /proc (No such file or directory)."
+    ]
