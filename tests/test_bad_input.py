@@ -352,3 +352,31 @@ def test_a_fifo_for_weights_is_called_a_pipe_and_nothing_else(jazz_model_folder,
 @pytest.mark.xfail(strict=True, reason="storage.load_model says a device 'holds no saved jazz model'")
 def test_a_device_given_as_a_jazz_model_is_called_a_device():
     assert "device" in jazz_load_error("/dev/zero")
+
+
+# -- 14.7 in the window: a pipe dropped on a tab is refused at once ---------------------------------------------
+def test_a_pipe_opened_in_the_tabs_is_refused_without_waiting(main_window, qtbot, tmp_path, monkeypatch):
+    from gui import messages
+
+    shown = []
+    monkeypatch.setattr(messages, "_box", lambda parent, icon, title, text: shown.append((title, text)))
+    monkeypatch.setattr(messages, "interactive", lambda: True)
+    main_window.select_tab("jazz")
+    jazz = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.tasks.is_running(), timeout=30_000)
+    os.mkfifo(tmp_path / "pipe.mid")
+    jazz.open_path(str(tmp_path / "pipe.mid"))
+    qtbot.waitUntil(lambda: "pipe" in jazz.session.last_message, timeout=10_000)
+    assert jazz.session.song.name == "studio_blues.mid"
+
+    main_window.select_tab("names")
+    names = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: not names.files_busy(), timeout=20_000)
+    for name in ("pipe.npz", "pipe.txt"):
+        os.mkfifo(tmp_path / name)
+        before = len(shown)
+        names.open_path(str(tmp_path / name))
+        qtbot.waitUntil(lambda before=before: len(shown) > before, timeout=10_000)
+        assert "pipe" in shown[-1][1], shown[-1]
+    assert not names.files_busy()
+    main_window.select_tab("gradients")
