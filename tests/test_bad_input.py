@@ -380,3 +380,31 @@ def test_a_pipe_opened_in_the_tabs_is_refused_without_waiting(main_window, qtbot
         assert "pipe" in shown[-1][1], shown[-1]
     assert not names.files_busy()
     main_window.select_tab("gradients")
+
+
+# -- 14.13: a real Ctrl-C while TensorFlow loads stops the jazz command --------------------------------------
+@pytest.mark.tf
+def test_ctrl_c_while_tensorflow_loads_stops_jazz_train(tmp_path):
+    """Before: swallowed in 2 runs of 4, and all 200 epochs trained. The import cannot be cut short,
+    so the command stops as soon as it ends, saves nothing and says so."""
+    process = subprocess.Popen(
+        [sys.executable, "main.py", "jazz", "train", "--epochs", "200", "--n-a", "8", "--out", str(tmp_path / "m")],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = []
+        for line in process.stderr:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Loading TensorFlow"):
+                process.send_signal(signal.SIGINT)
+                break
+        lines += process.stderr.read().splitlines()
+        process.wait(timeout=120)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130, lines
+    assert lines[-1] == "nothing saved" and lines[-2].startswith("interrupted: Stopped before"), lines
+    assert lines[-2].endswith("nothing learnt."), lines
+    assert not any("Epoch" in line or "Traceback" in line for line in lines)
+    assert not (tmp_path / "m").exists()
