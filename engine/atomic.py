@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_folder", "write_bytes_atomic", "write_text_atomic", "STALE_SECONDS"]
+__all__ = [
+    "atomic_path", "atomic_folder", "restore_interrupted_swap", "write_bytes_atomic", "write_text_atomic",
+    "STALE_SECONDS",
+]
 
 STALE_SECONDS = 600.0  # a temporary of ours this old belongs to a save that died
 _PART = ".part."
@@ -59,8 +62,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _put_back_aside(target: Path) -> None:
-    """A save killed between its two renames left ``target`` missing and the old folder aside: restore it."""
+def restore_interrupted_swap(target: str | os.PathLike) -> None:
+    """A save killed between its two renames left ``target`` missing and the old folder aside: restore it.
+
+    Saves call it; a loader may too, before it reports a missing folder.
+    """
+    target = Path(target)
     if target.exists() or target.is_symlink():
         return
     for aside in sorted(target.parent.glob(f".{target.name}{_PART}old.*/old")):
@@ -74,7 +81,7 @@ def _put_back_aside(target: Path) -> None:
 
 def _remove_stale(target: Path) -> None:
     """Delete our own temporaries for ``target`` that a killed save left behind."""
-    _put_back_aside(target)
+    restore_interrupted_swap(target)
     now = time.time()
     for old in target.parent.glob(f".{target.name}{_PART}*"):
         try:

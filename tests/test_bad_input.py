@@ -408,3 +408,15 @@ def test_ctrl_c_while_tensorflow_loads_stops_jazz_train(tmp_path):
     assert lines[-2].endswith("nothing learnt."), lines
     assert not any("Epoch" in line or "Traceback" in line for line in lines)
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.tf
+@pytest.mark.xfail(strict=True, reason="storage.load_model does not call engine.atomic.restore_interrupted_swap")
+def test_loading_finds_the_model_a_killed_two_step_swap_left_aside(jazz_model_folder, tmp_path):
+    import shutil
+
+    from engine.jazz import load_model
+
+    aside = tmp_path / ".model.part.old.x1" / "old"
+    shutil.copytree(jazz_model_folder, aside)  # the state a kill between the two renames leaves
+    assert load_model(tmp_path / "model").n_a == load_model(jazz_model_folder).n_a
