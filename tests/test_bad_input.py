@@ -420,3 +420,14 @@ def test_loading_finds_the_model_a_killed_two_step_swap_left_aside(jazz_model_fo
     aside = tmp_path / ".model.part.old.x1" / "old"
     shutil.copytree(jazz_model_folder, aside)  # the state a kill between the two renames leaves
     assert load_model(tmp_path / "model").n_a == load_model(jazz_model_folder).n_a
+
+
+# -- beside 14.4: a command's output sent to a full device is one line, not a traceback ----------------------
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [["jazz", "parts"], ["jazz", "parts", "--json"]])
+def test_output_to_a_full_device_is_one_line(args):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["error: cannot write the standard output: No space left on device."]
