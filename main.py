@@ -9,6 +9,7 @@ packages, and nothing named ``engine`` or ``cli`` is installed at the top of
 site-packages for other programs to trip over.
 """
 
+import errno
 import os
 import sys
 
@@ -27,20 +28,30 @@ def _own_folder_first() -> None:
 
 
 def main() -> int:
-    _own_folder_first()
-    from cli._terminal import quiet_native_libraries, stdout_closed
-
-    quiet_native_libraries()
-    from cli import main as cli_main
-
     try:
+        _own_folder_first()
+        from cli._terminal import output_failed, quiet_native_libraries, stdout_closed
+
+        quiet_native_libraries()
+        from cli import main as cli_main
+
         try:
-            return cli_main(sys.argv[1:])
-        finally:
-            if sys.stdout is not None:  # None in a Windows GUI process
-                sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
-    except BrokenPipeError:  # `... | head` read what it wanted and closed the pipe
-        return stdout_closed()
+            try:
+                return cli_main(sys.argv[1:])
+            finally:
+                if sys.stdout is not None:  # None in a Windows GUI process
+                    sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        except BrokenPipeError:  # `... | head` read what it wanted and closed the pipe
+            return stdout_closed()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+                raise
+            return output_failed(exc)  # `> /dev/full`, a full disk: the command's own files are saved atomically
+    except KeyboardInterrupt:
+        # Ctrl-C before a command listens for it (while the libraries load or a file is read), or a
+        # second one while it stops: saves are atomic, so stopping here loses nothing already saved.
+        print("interrupted: stopped at once", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

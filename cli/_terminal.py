@@ -113,3 +113,16 @@ def stdout_closed() -> int:
     except (OSError, ValueError):  # no real stdout (already closed or replaced)
         pass
     return 141
+
+
+def output_failed(exc: OSError) -> int:
+    """A write failed because the disk or device is full (``> /dev/full``, a full disk): one line, status 2.
+
+    When the failed write was the standard output (no file name), later writes,
+    including the interpreter's flush at exit, go to /dev/null, so no second error follows.
+    """
+    where = exc.filename or "the standard output"
+    print(f"error: cannot write {where}: {exc.strerror or exc}.", file=sys.stderr)
+    if exc.filename is None:
+        stdout_closed()
+    return 2

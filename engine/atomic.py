@@ -8,6 +8,8 @@ left behind by a killed process are removed by the next save to that target.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import stat
@@ -17,7 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_folder", "write_bytes_atomic", "write_text_atomic", "STALE_SECONDS"]
+__all__ = [
+    "atomic_path", "atomic_folder", "restore_interrupted_swap", "write_bytes_atomic", "write_text_atomic",
+    "STALE_SECONDS",
+]
 
 STALE_SECONDS = 600.0  # a temporary of ours this old belongs to a save that died
 _PART = ".part."
@@ -37,8 +42,46 @@ def _mode_for(target: Path, default: int) -> int:
         return default & ~_umask()
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step (Linux ``renameat2`` with ``RENAME_EXCHANGE``).
+
+    False where the system or the file system cannot, and nothing moved: the
+    caller then falls back to two renames.
+    """
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def restore_interrupted_swap(target: str | os.PathLike) -> None:
+    """A save killed between its two renames left ``target`` missing and the old folder aside: restore it.
+
+    Saves call it; a loader may too, before it reports a missing folder.
+    """
+    target = Path(target)
+    if target.exists() or target.is_symlink():
+        return
+    for aside in sorted(target.parent.glob(f".{target.name}{_PART}old.*/old")):
+        try:
+            os.replace(aside, target)
+            shutil.rmtree(aside.parent, ignore_errors=True)
+            return
+        except OSError:
+            pass
+
+
 def _remove_stale(target: Path) -> None:
     """Delete our own temporaries for ``target`` that a killed save left behind."""
+    restore_interrupted_swap(target)
     now = time.time()
     for old in target.parent.glob(f".{target.name}{_PART}*"):
         try:
@@ -79,9 +122,11 @@ def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a new empty folder beside ``target``; on success it takes ``target``'s place whole.
 
     For saves made of several files: a reader finds the old folder or the new
-    one, never a mix. An existing ``target`` is renamed aside, the new folder
-    renamed in, and only then the old one deleted; if the swap fails half-way
-    the old folder is put back.
+    one, never a mix. An existing ``target`` is swapped with the new folder in
+    one step where the system can (Linux), and only then the old one deleted.
+    Elsewhere the old folder is renamed aside and the new one renamed in; if
+    that fails half-way the old folder is put back, and if the process is
+    killed between the two renames the next save puts it back.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +136,9 @@ def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, mode)
-        if target.is_dir() and not target.is_symlink():
+        if target.is_dir() and not target.is_symlink() and _exchange(tmp_path, target):
+            shutil.rmtree(tmp_path, ignore_errors=True)  # it now holds the old folder
+        elif target.is_dir() and not target.is_symlink():  # no atomic swap here: two renames, undone on failure
             aside = Path(tempfile.mkdtemp(prefix=f".{target.name}{_PART}old.", dir=target.parent))
             os.replace(target, aside / "old")
             try:

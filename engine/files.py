@@ -99,5 +99,10 @@ def check_output_path(path: str | os.PathLike, what: str = "file", folder: bool 
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
+        if parent != path.parent:  # the folder named does not exist and cannot be made here
+            raise FileCheckError(
+                f"Cannot save the {what} to {path}: the folder {path.parent} does not exist "
+                f"and cannot be created in {parent} ({exc.strerror})."
+            ) from None
         raise FileCheckError(f"Cannot save the {what} to {path}: {parent} is not writable ({exc.strerror}).") from None
     return path

@@ -42,7 +42,7 @@ TABS = (
 
 TAB_NAMES = tuple(label.lower() for label, _module, _cls in TABS)
 READY = "Ready"
-CLOSE_BUDGET_S = 0.8  # the most closing the window waits for running jobs, in all
+CLOSE_BUDGET_S = 0.5  # the most closing the window waits for running jobs, in all (quitting adds no more)
 
 
 class _NotBuiltYet(QWidget):

@@ -124,12 +124,15 @@ def _wait_at_exit() -> None:
 def _on_quit() -> None:
     """The application is quitting: wait a little for left-over jobs, then leave without them.
 
-    A thread still inside a long native call (the TensorFlow import) cannot be
-    stopped; waiting for it would keep a window-less process alive for seconds,
-    and destroying it while it runs aborts. So the process ends here, after the
+    A job the window already waited for when it closed gets no second wait, so
+    closing and quitting together stay within one budget. A thread still inside
+    a long native call (the TensorFlow import) cannot be stopped; waiting for it
+    would keep a window-less process alive for seconds, and destroying it while
+    it runs aborts. So the process ends here, after the
     logs and the standard streams are flushed.
     """
     deadline = time.monotonic() + EXIT_BUDGET_S
+    waited_for = set(_abandoned)  # closing the window already gave these their time: budgets must not add up
     for worker in list(_workers):
         try:
             worker.shutdown(0)  # cancels; a busy thread joins the abandoned ones
@@ -137,6 +140,8 @@ def _on_quit() -> None:
             pass
     for worker_thread in list(_abandoned):
         worker_thread.cancel_requested.set()
+        if worker_thread in waited_for:
+            continue
         worker_thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
     if abandoned_jobs():
         log.info("quitting while %d job(s) still wind up; not waiting for them", len(_abandoned))

@@ -255,8 +255,10 @@ def test_an_error_while_taking_a_screenshot_is_one_line_and_status_1(tmp_path):
         "from gui.app import run_app\n"
         f"sys.exit(run_app(screenshot={str(out)!r}))\n"
     )
+    # A first launch: a tab remembered by an earlier test (jazz) would open MIDI ports, and ALSA talks
+    # on stderr when main.py's quieting is bypassed, as here.
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config")))
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == ("sequence-studio: unexpected error: ZeroDivisionError: division by zero "
                                      "(details in the log file)")
