@@ -24,7 +24,7 @@ from cli._args import fail, number, whole
 from cli._jazz_band import add_band_options, chord_source, read_source, report_wav, write_output
 
 EXIT_INTERRUPTED = 130
-EXIT_DIVERGED = 1
+EXIT_DIVERGED = 2  # as the names command: the run was refused, nothing saved
 
 
 def _share(text: str) -> float:
@@ -357,6 +357,8 @@ def run_generate(args) -> int:
     try:
         for path in paths:
             check_output_path(path, "MIDI file")
+        if args.wav is not None:  # found now, not after the MIDI files are written
+            check_output_path(args.wav, "WAV file")
         options.validate()
         model = load_model(args.model)
         improvisations = generate(

@@ -13,7 +13,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["FileCheckError", "check_input_file", "read_input_bytes", "check_output_path"]
+__all__ = ["FileCheckError", "describe_kind", "check_input_file", "read_input_bytes", "check_output_path"]
 
 
 class FileCheckError(ValueError):
@@ -30,6 +30,15 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "not a regular file"
+
+
+def describe_kind(path: str | os.PathLike) -> str:
+    """What ``path`` is, in words ("a folder", "a pipe (FIFO)", "a device"...), without opening it."""
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return "missing"
+    return "a regular file" if stat.S_ISREG(mode) else _kind(mode)
 
 
 def check_input_file(path: str | os.PathLike, what: str = "file", max_bytes: int | None = None) -> int:

@@ -144,7 +144,7 @@ def test_divergence_stops_and_saves_nothing_over_a_model(capsys, tmp_path):
     good = (model_dir / "weights.npz").read_bytes()
     status, _, err = run(capsys, "train", "--epochs", "20", "--n-a", "32", "--t-x", "12", "--learning-rate", "9.9",
                          "--out", str(model_dir))  # fmt: skip
-    assert status == 1 and "diverged" in err and "smaller learning rate" in err
+    assert status == 2 and "diverged" in err and "smaller learning rate" in err
     assert (model_dir / "weights.npz").read_bytes() == good  # never over the good model
     assert "nothing saved" in err or f"kept the model in {model_dir}" in err
 

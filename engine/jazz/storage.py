@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.atomic import atomic_folder
-from engine.files import FileCheckError, check_input_file, read_input_bytes
+from engine.atomic import atomic_folder, restore_interrupted_swap
+from engine.files import FileCheckError, check_input_file, describe_kind, read_input_bytes
 from engine.jazz.corpus import SourceInfo
-from engine.jazz.errors import ModelFileError
+from engine.jazz.errors import CorpusError, ModelFileError
 from engine.jazz.model import LIMITS, TrainedModel, TrainSettings
 from engine.jazz.position import FEATURES
 from engine.jazz.weights import WEIGHT_NAMES, weight_shapes
@@ -208,6 +208,8 @@ def _read_weights(folder: Path, meta: dict, n_values: int, n_a: int, features: i
     except FileCheckError as exc:
         if not path.exists():
             raise ModelFileError(f"{folder} is missing {WEIGHTS_FILE}, the trained weights.") from None
+        if not path.is_file():  # a pipe, a device, a folder: say what it is, nothing more
+            raise ModelFileError(str(exc)) from None
         raise ModelFileError(f"{WEIGHTS_FILE} in {folder} does not match its model: {exc}") from None
     if _sha256(data) != meta.get("weights_sha256"):
         raise ModelFileError(f"{WEIGHTS_FILE} in {folder} does not belong with {JSON_FILE} (it was replaced or damaged).")
@@ -270,7 +272,11 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
     if anything is missing, damaged, out of range, from another save, or inconsistent."""
     folder = Path(folder)
     if not folder.exists():
+        restore_interrupted_swap(folder)  # a save killed between its two renames left the old folder aside
+    if not folder.exists():
         raise ModelFileError(f"No such model folder: {folder}")
+    if not (folder.is_file() or folder.is_dir()):
+        raise ModelFileError(f"{folder} is {describe_kind(folder)}, not a model folder.")
     if folder.is_file():  # accept the path of a file inside the folder
         folder = folder.parent
     meta = _read_meta(folder)
@@ -290,6 +296,8 @@ def load_model(folder: str | os.PathLike) -> TrainedModel:
             raise ValueError(f"position_features must be 0 or {FEATURES}, not {features!r}")
     except ModelFileError:
         raise
+    except CorpusError as exc:  # a setting out of range: its own sentence says which
+        raise ModelFileError(f"{JSON_FILE} in {folder} is out of range: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{JSON_FILE} in {folder} is damaged or out of range: {exc}.") from None
     except Exception as exc:  # a field another module parses (e.g. a chord) with its own errors
