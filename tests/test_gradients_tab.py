@@ -314,7 +314,11 @@ def test_an_experiment_is_one_click_and_says_what_to_see(qtbot, tab):
     np.testing.assert_allclose(y, np.maximum(expected.curve("LSTM, forget bias 3").norms, 1e-300))
     assert len(x) == 50
     assert tab.experiment_view.isVisible() and "forget gate" in tab.experiment_view.toPlainText()
-    assert expected.summary in tab.experiment_view.toPlainText()
+    from gui.gradients.experiments_panel import readable_powers
+
+    assert "10^" in expected.summary  # the engine's plain text, for terminals ...
+    assert readable_powers(expected.summary) in tab.experiment_view.toPlainText()  # ... printed as 10⁻¹⁰ here
+    assert "^" not in tab.experiment_view.toPlainText()
     run_and_wait(qtbot, tab, SMALL)  # a check of the settings brings its own flow back
     assert not tab.experiment_view.isVisible() and set(tab.flow.curves) == {"rnn", "lstm"}
 

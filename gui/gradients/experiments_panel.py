@@ -8,6 +8,7 @@ summary and per-curve figures (factor per step back, mean forget gate, saturatio
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -80,6 +81,14 @@ class ExperimentsBox(QGroupBox):
         self.run_requested.emit(*self.settings())
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable_powers(text: str) -> str:
+    """The engine's plain-text powers of ten ("10^-12", for terminals) as a page prints them ("10⁻¹²")."""
+    return re.sub(r"10\^(-?\d+)", lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
+
+
 def describe_experiment(experiment: Experiment) -> str:
     """Rich text for beside the plot: the title, the figures of every curve, this run's summary, the lesson."""
     rows = []
@@ -95,6 +104,6 @@ def describe_experiment(experiment: Experiment) -> str:
     )
     return (
         f"<b>{html.escape(experiment.title)}</b>{table}"
-        f"<p style='margin:4px 0'>{html.escape(experiment.summary)}</p>"
+        f"<p style='margin:4px 0'>{html.escape(readable_powers(experiment.summary))}</p>"
         f"<p style='margin:4px 0; color:#444'>{html.escape(experiment.caption)}</p>"
     )

@@ -76,7 +76,8 @@ class HeatmapPanel(QWidget):
         self.colour_bar.axis.enableAutoSIPrefix(False)  # the numbers as they are, not "500" for 0.5 with "(x0.001)"
         self.info = QLabel(" ")
         self.info.setStyleSheet("color: #555")
-        # Clipped rather than widening the pane when the window is narrow.
+        # Wrapped onto a second line rather than widening the pane (or cut) when the window is narrow.
+        self.info.setWordWrap(True)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         layout.addLayout(chooser)
@@ -162,7 +163,7 @@ class HeatmapPanel(QWidget):
         if split:
             self.split.setValue(n_a - 0.5)
         self.plot.setRange(xRange=(origin[0], origin[0] + cols), yRange=(origin[1], origin[1] + rows), padding=0.02)
-        self.info.setText(f"{self.combo.currentText()}  ·  shape {shape_text(array.shape)}  ·  max |value| {limit:.2e}")
+        self.info.setText(_info(self.combo.currentText(), f"shape {shape_text(array.shape)}", f"max |value| {limit:.2e}"))
 
     def show_difference(self, title: str, image: np.ndarray) -> None:
         """A 2-D array that is not one of the check's (the bug lab's analytic minus numeric), signed."""
@@ -181,7 +182,7 @@ class HeatmapPanel(QWidget):
         index_ticks(self.plot.getAxis("left"), 0, rows)
         self.split.setVisible(False)
         self.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
-        self.info.setText(f"{title}  ·  max |difference| {limit:.2e}")
+        self.info.setText(_info(title, f"max |difference| {limit:.2e}"))
 
     def _on_hover(self, position: QPointF) -> None:
         image = self.array
@@ -192,7 +193,12 @@ class HeatmapPanel(QWidget):
         row = int(np.floor(point.y() - self.origin[1]))
         if 0 <= row < image.shape[0] and 0 <= col < image.shape[1]:
             where = f"t={col + 1}" if self.origin[0] > 0 else f"column {col}"
-            self.info.setText(f"{self.combo.currentText()}  ·  row {row}, {where}: {image[row, col]:+.4e}")
+            self.info.setText(_info(self.combo.currentText(), f"row {row}, {where}: {image[row, col]:+.4e}"))
+
+
+def _info(*parts: str) -> str:
+    """The line under the heatmap: its parts joined by " · ", each kept whole when the line wraps."""
+    return "  ·  ".join(part.replace(" ", "\u00a0") for part in parts)
 
 
 def _sources(result: LabResult) -> list[tuple[str, str, str]]:

@@ -23,7 +23,7 @@ from engine.mistakes import MistakeCheck, iter_mistake_check
 from gui.gradients.bug_lab import BugLabBox, describe_check, worst_array
 from gui.gradients.check_table import CheckTable, verdict_legend, verdict_summary
 from gui.gradients.equations import EquationsView
-from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment
+from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment, readable_powers
 from gui.gradients.flow_plot import FlowPlot
 from gui.gradients.heatmap import HeatmapPanel
 from gui.gradients.settings_panel import SettingsPanel
@@ -197,7 +197,7 @@ class GradientsTab(QWidget):
     def _on_experiment(self, experiment: Experiment) -> None:
         self.flow.show_experiment(experiment)
         self._show_lesson(describe_experiment(experiment))
-        self.status.emit(experiment.summary)
+        self.status.emit(readable_powers(experiment.summary))
 
     # -- the bug lab ---------------------------------------------------------------------
     def check_mistake(self, mistake: str, cells: tuple) -> None:
