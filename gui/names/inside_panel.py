@@ -68,8 +68,8 @@ def _score_html(score: NameScore, worst: float) -> str:
         for c, s in zip(score.chars, score.surprise, strict=True)
     )
     lines = [f"<p style='font-size:14pt; font-family:monospace'>{cells}</p>",
-             "<p>" + " · ".join(f"{html.escape(c) or 'end'} {s:.2f}" for c, s in zip(score.chars, score.surprise,
-                                                                                     strict=True)) + " nats</p>",
+             "<p>" + " · ".join(f"{html.escape(c) or 'end'}&nbsp;{s:.2f}" for c, s in zip(score.chars, score.surprise,
+                                                                                          strict=True)) + "&nbsp;nats</p>",
              f"<p><b>{score.per_char:.3f} nats per character</b> (total {score.total:.2f})"]
     if score.better_than is not None:
         lines[-1] += f"; more likely than {100 * score.better_than:.0f}% of the training names"
@@ -86,7 +86,8 @@ def _unit_html(view: UnitView) -> str:
             f"<span style='background:{unit_colour(v, view.low, view.high)}' title='{v:+.2f}'>{html.escape(c)}</span>"
             for c, v in zip(name, values, strict=True)
         ))
-    scale = f"blue {view.low:g} · white {(view.low + view.high) / 2:g} · red {view.high:g}"
+    scale = " · ".join(f"{colour}&nbsp;{value:g}".replace("-", "−")
+                       for colour, value in (("blue", view.low), ("white", (view.low + view.high) / 2), ("red", view.high)))
     return (f"<p><b>{html.escape(title)}</b> after each character ({scale})</p>"
             f"<p style='font-family:monospace; font-size:12pt; line-height:150%'>{'<br>'.join(rows)}</p>")
 
