@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -55,7 +56,8 @@ class ExperimentsBox(QGroupBox):
                 form.addRow(control.label, spin)
                 self.spins[name][control.name] = spin
             self.pages.addWidget(page)
-        self.combo.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.combo.currentIndexChanged.connect(self._show_page)
+        self._show_page(0)
         self.show_button = QPushButton("Show")
         self.show_button.setToolTip("Run the experiment (milliseconds) and plot its gradient flow.")
         self.show_button.clicked.connect(self._on_show)
@@ -76,6 +78,13 @@ class ExperimentsBox(QGroupBox):
         self.combo.setCurrentIndex(self.combo.findData(name))
         for key, value in values.items():
             self.spins[name][key].setValue(value)
+
+    def _show_page(self, index: int) -> None:
+        """Only the shown page takes room: one control leaves no gap above Show where another page has two."""
+        for k in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if k == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(k).setSizePolicy(policy, policy)
+        self.pages.setCurrentIndex(index)
 
     def _on_show(self) -> None:
         self.run_requested.emit(*self.settings())

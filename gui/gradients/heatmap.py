@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -78,6 +80,7 @@ class HeatmapPanel(QWidget):
         self.info.setStyleSheet("color: #555")
         # Wrapped onto a second line rather than widening the pane (or cut) when the window is narrow.
         self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         layout.addLayout(chooser)
@@ -197,8 +200,9 @@ class HeatmapPanel(QWidget):
 
 
 def _info(*parts: str) -> str:
-    """The line under the heatmap: its parts joined by " · ", each kept whole when the line wraps."""
-    return "  ·  ".join(part.replace(" ", "\u00a0") for part in parts)
+    """The line under the heatmap (rich text): its parts joined by " · ", each kept whole when the line wraps."""
+    # No break inside a part: non-breaking spaces, and a word joiner after "|" (Unicode lets a line break there).
+    return " &nbsp;·&nbsp; ".join(html.escape(part).replace(" ", "&nbsp;").replace("|", "|\u2060") for part in parts)
 
 
 def _sources(result: LabResult) -> list[tuple[str, str, str]]:
