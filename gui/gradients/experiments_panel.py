@@ -12,7 +12,6 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.experiments import EXPERIMENTS, Experiment
+from gui.elided_combo import ElidedComboBox
 
 __all__ = ["ExperimentsBox", "describe_experiment"]
 
@@ -36,7 +36,7 @@ class ExperimentsBox(QGroupBox):
     def __init__(self):
         super().__init__("Experiments")
         layout = QVBoxLayout(self)
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.setToolTip("Set-ups that show the course's lesson on vanishing and exploding gradients.")
         self.pages = QStackedWidget()
         self.spins: dict[str, dict[str, QDoubleSpinBox]] = {}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.gradient_lab import LabResult
+from gui.elided_combo import ElidedComboBox
 from gui.gradients.check_table import shape_text
 from gui.plotting import pen
 
@@ -43,7 +44,7 @@ class HeatmapPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(10)
         self.combo.setToolTip("The array shown in the heatmap: hidden states, ∂L/∂a⟨t⟩ or any gradient.")
