@@ -108,8 +108,8 @@ def describe_experiment(experiment: Experiment) -> str:
             f"<td align='right'>{forget}</td><td align='right'>{100 * curve.saturation:.0f}%</td></tr>"
         )
     table = (
-        "<table cellspacing='0' cellpadding='2'><tr style='color:#555'><td></td><td>per step back</td>"
-        "<td>forget gate</td><td>saturated</td></tr>" + "".join(rows) + "</table>"
+        "<table cellspacing='0' cellpadding='2'><tr style='color:#555'><td></td><td align='right'>per step back</td>"
+        "<td align='right'>&nbsp;forget gate</td><td align='right'>&nbsp;saturated</td></tr>" + "".join(rows) + "</table>"
     )
     return (
         f"<b>{html.escape(experiment.title)}</b>{table}"
