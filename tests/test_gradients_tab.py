@@ -369,3 +369,15 @@ def test_the_equations_mark_the_line_each_mistake_gets_wrong(mistake):
     line = MISTAKES[mistake].line
     assert equations_html("lstm", line).count("background:#f6cfbf'>") >= 1
     assert "background:#f6cfbf'>" not in equations_html("lstm")
+
+
+def test_the_controls_fit_a_1280x820_window_and_the_colours_are_explained_under_the_table(qtbot, main_window):
+    main_window.select_tab("gradients")
+    main_window.resize(1280, 820)
+    tab = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20_000)
+    qtbot.wait(50)
+    assert tab.splitter.controls.verticalScrollBar().maximum() == 0  # Model ... Bug lab, no scrolling
+    legend = tab.check.legend
+    assert legend.isVisible() and all(text.split(":")[0] in legend.text() for text in ("good", "wrong", "unresolved"))
+    assert "‖analytic − reference‖" in legend.toolTip()
