@@ -5,7 +5,8 @@ chords held as blocks, the studio's old export). Each track -- melody, bass,
 comping, drums -- has a tick (written to the MIDI file and heard) and M/S
 buttons (mute or solo it in the preview only). The instruments are General
 MIDI programs numbered from 0, as on the command line; comping defaults to the
-style's own instrument.
+style's own instrument. The Listen bar (:mod:`gui.jazz.sound_panel`) adds its
+Tempo row at the foot of this box's :attr:`form`: the tempo is exported too.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The Listen bar under the piano rolls: the tempo of what is played and exported, and where it sounds.
 
 Tempo follows the source unless unticked; the band and its instruments are the
-Band box's (:mod:`gui.jazz.band_panel`), which this box combines into the
+Band box's (:mod:`gui.jazz.band_panel`), which this bar combines into the
 export options. Output is the audio preview in the app (rendered to a WAV,
 sampled through FluidSynth when it is installed) or a MIDI port; when
-no port exists the port row is disabled and says why. One message line says
-what went wrong with sound -- only advice this machine can follow.
+no port exists the port row is hidden and the reason stands in for it. One
+message line says what went wrong with sound -- only advice this machine can
+follow.
 
 It is a bar under the rolls, where the Play buttons are, as a transport bar in a
 sequencer: audio preview, Refresh and Stop on one row, the MIDI port below it
