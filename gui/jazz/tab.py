@@ -52,7 +52,7 @@ class JazzTab(QWidget):
         self._built = False
         self._started = False
         self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setContentsMargins(6, 6, 6, 6)  # as the other tabs: nothing flush with the window edge
 
     def ensure_built(self) -> None:
         """Build the panels, once. Deferred to the first show: start-up pays nothing for this tab."""
