@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget,
 
 from engine.version import APP_NAME, app_version
 from gui.settings import app_settings, last_folder, remember_folder
+from gui.status_bar import ElidingStatusBar
 from gui.worker import JobWorker
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
 
         self.open_action = self._build_menu()
         self._statuses: dict[QWidget, str] = {}  # each built tab's last status
+        self.setStatusBar(ElidingStatusBar())  # a long message ends in "…", not mid-word at the edge
         self.statusBar().showMessage(READY)
         self._restore()
         self.tabs.currentChanged.connect(self._on_tab_changed)

@@ -314,7 +314,11 @@ def test_an_experiment_is_one_click_and_says_what_to_see(qtbot, tab):
     np.testing.assert_allclose(y, np.maximum(expected.curve("LSTM, forget bias 3").norms, 1e-300))
     assert len(x) == 50
     assert tab.experiment_view.isVisible() and "forget gate" in tab.experiment_view.toPlainText()
-    assert expected.summary in tab.experiment_view.toPlainText()
+    from gui.gradients.experiments_panel import readable_powers
+
+    assert "10^" in expected.summary  # the engine's plain text, for terminals ...
+    assert readable_powers(expected.summary) in tab.experiment_view.toPlainText()  # ... printed as 10⁻¹⁰ here
+    assert "^" not in tab.experiment_view.toPlainText()
     run_and_wait(qtbot, tab, SMALL)  # a check of the settings brings its own flow back
     assert not tab.experiment_view.isVisible() and set(tab.flow.curves) == {"rnn", "lstm"}
 
@@ -365,3 +369,15 @@ def test_the_equations_mark_the_line_each_mistake_gets_wrong(mistake):
     line = MISTAKES[mistake].line
     assert equations_html("lstm", line).count("background:#f6cfbf'>") >= 1
     assert "background:#f6cfbf'>" not in equations_html("lstm")
+
+
+def test_the_controls_fit_a_1280x820_window_and_the_colours_are_explained_under_the_table(qtbot, main_window):
+    main_window.select_tab("gradients")
+    main_window.resize(1280, 820)
+    tab = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: tab.result is not None, timeout=20_000)
+    qtbot.wait(50)
+    assert tab.splitter.controls.verticalScrollBar().maximum() == 0  # Model ... Bug lab, no scrolling
+    legend = tab.check.legend
+    assert legend.isVisible() and all(text.split(":")[0] in legend.text() for text in ("good", "wrong", "unresolved"))
+    assert "‖analytic − reference‖" in legend.toolTip()

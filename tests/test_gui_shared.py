@@ -146,3 +146,18 @@ def test_qt_messages_go_to_the_log_not_the_terminal(caplog):
         assert "propagateSizeHints" in caplog.text
     finally:
         qInstallMessageHandler(None)
+
+
+def test_a_long_status_ends_in_an_ellipsis_at_a_whole_word(qtbot, main_window):
+    from PySide6.QtGui import QFontMetrics
+
+    from gui.status_bar import elide_at_word
+
+    metrics = QFontMetrics(main_window.statusBar().font())
+    text = "Without clipping the gradient grows ×1.18 per step back and reaches the first step 10⁴ times as large"
+    assert elide_at_word(text, metrics, 10_000) == text
+    shown = elide_at_word(text, metrics, 300)
+    assert shown.endswith("…") and metrics.horizontalAdvance(shown) <= 300
+    assert text.startswith(shown[:-1]) and text[len(shown) - 1] == " "  # cut between words, never inside one
+    main_window.statusBar().showMessage(text)  # the bar keeps the whole message, and shows it as a tooltip
+    assert main_window.statusBar().currentMessage() == text == main_window.statusBar().toolTip()

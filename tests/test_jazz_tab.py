@@ -494,3 +494,26 @@ def test_closing_the_window_while_tensorflow_loads_takes_under_a_second(main_win
     assert time.perf_counter() - began < 1.0
     assert not tab.session.training()
     gate.set()  # the left-over job then ends on its own
+
+
+def test_the_controls_fit_1280x820_and_the_listen_bar_any_small_window(main_window, tab, qtbot, monkeypatch):
+    """Issue 13, items 1 and 9: no scroll bar in the controls at 1280x820, even with the training note and a
+    sound message showing; at 1024x640, with MIDI ports listed, the window still takes 1024 pixels."""
+    from engine import midi_ports
+
+    main_window.resize(1280, 820)
+    tab.training.panel.set_note("Trained 100 epochs; kept epoch 61 (held-out loss 1.234, accuracy 56.0%).")
+    tab.sound.show_audio_message("No audio output device")
+    qtbot.wait(50)
+    controls = tab.splitter.controls
+    assert controls.verticalScrollBar().maximum() == 0, controls.widget().sizeHint().height()
+    assert tab.sound.audio_message.isVisible() and tab.sound.stop_button.isVisible()
+
+    long_name = "FLUID Synth (qsynth) with a long port name 128:0"
+    monkeypatch.setattr(midi_ports, "list_output_ports", lambda: midi_ports.PortListing([long_name, "DAW In"], ""))
+    tab.sound.refresh_ports()
+    main_window.resize(1024, 640)
+    qtbot.wait(50)
+    assert main_window.width() == 1024 and main_window.height() == 640
+    assert tab.sound.port_combo.isVisible() and tab.sound.port_radio.isEnabled()
+    main_window.resize(1280, 820)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QPushButton, QVBoxLayout
 
 from engine.mistakes import MISTAKES, MistakeCheck
+from gui.elided_combo import ElidedComboBox
 from gui.gradients.check_table import VERDICT_COLOURS
 
 __all__ = ["BugLabBox", "describe_check"]
@@ -26,7 +27,7 @@ class BugLabBox(QGroupBox):
     def __init__(self):
         super().__init__("Bug lab")
         layout = QVBoxLayout(self)
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.addItem("No mistake: the correct code", ("", ("rnn", "lstm")))
         for mistake in MISTAKES.values():
             self.combo.addItem(mistake.title, (mistake.name, mistake.cells))

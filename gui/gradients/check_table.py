@@ -64,27 +64,18 @@ def verdict_summary(result: LabResult) -> str:
     return " ".join(parts)
 
 
-def verdict_legend() -> QGroupBox:
-    """A box explaining the colours of the error columns."""
-    legend = QGroupBox("Colours of the error columns")
-    grid = QVBoxLayout(legend)
-    grid.setSpacing(3)
-    caption = QLabel(
-        "Relative error per array: ‖analytic − reference‖ / max(‖analytic‖, ‖reference‖), "
-        "the reference being centred differences or TensorFlow."
+def verdict_legend() -> QLabel:
+    """One wrapping line under the table: what each colour of the error columns means (the formula as its tip)."""
+    chips = " ".join(
+        f"<span style='background:{VERDICT_COLOURS[key]}'>&nbsp;{text.replace(' ', '&nbsp;')}&nbsp;</span>"
+        for key, text in VERDICT_TEXT.items()
     )
-    caption.setWordWrap(True)
-    caption.setMinimumWidth(120)  # wraps instead of widening the column
-    caption.setStyleSheet("color: #555")
-    grid.addWidget(caption)
-    for key, text in VERDICT_TEXT.items():
-        label = QLabel(text)
-        label.setStyleSheet(
-            f"background: {VERDICT_COLOURS[key]}; border: 1px solid #c8c8c8; border-radius: 3px; padding: 2px 6px"
-        )
-        label.setWordWrap(True)
-        label.setMinimumWidth(100)
-        grid.addWidget(label)
+    legend = QLabel(f"<span style='color:#555'>Relative error:</span> {chips}")
+    legend.setTextFormat(Qt.TextFormat.RichText)
+    legend.setWordWrap(True)
+    legend.setMinimumWidth(120)  # wraps between the colours instead of widening the pane
+    legend.setToolTip("Relative error per array: ‖analytic − reference‖ / max(‖analytic‖, ‖reference‖),\n"
+                      "the reference being centred differences or TensorFlow.")
     return legend
 
 
@@ -154,6 +145,8 @@ class CheckTable(QGroupBox):
         self.tf_note.setStyleSheet("color: #555")
         box.addWidget(self.summary_label)
         box.addWidget(self.table, 1)
+        self.legend = verdict_legend()
+        box.addWidget(self.legend)
         box.addWidget(self.tf_note)
         self.setMinimumWidth(TABLE_MIN_WIDTH)
 

@@ -18,8 +18,10 @@ class EquationsView(QTextBrowser):
     def show_cell(self, cell: str, faulty: str | None = None) -> None:
         """The equations of ``cell``; ``faulty`` (a bug-lab line id: "y", "dc_prev", "da_in") marked in red."""
         self.setHtml(equations_html(cell, faulty))
-        if faulty:
+        if faulty:  # the marked line a little below the top, with the line before it in view, never cut
             self.scrollToAnchor("faulty")
+            bar = self.verticalScrollBar()
+            bar.setValue(max(0, bar.value() - self.viewport().height() // 4))
 
 
 # The equations each bug-lab mistake (engine.mistakes.Mistake.line) gets wrong, as they appear in the HTML.

@@ -8,20 +8,22 @@ summary and per-curve figures (factor per step back, mean forget gate, saturatio
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.experiments import EXPERIMENTS, Experiment
+from gui.elided_combo import ElidedComboBox
 
 __all__ = ["ExperimentsBox", "describe_experiment"]
 
@@ -34,7 +36,7 @@ class ExperimentsBox(QGroupBox):
     def __init__(self):
         super().__init__("Experiments")
         layout = QVBoxLayout(self)
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.setToolTip("Set-ups that show the course's lesson on vanishing and exploding gradients.")
         self.pages = QStackedWidget()
         self.spins: dict[str, dict[str, QDoubleSpinBox]] = {}
@@ -54,7 +56,8 @@ class ExperimentsBox(QGroupBox):
                 form.addRow(control.label, spin)
                 self.spins[name][control.name] = spin
             self.pages.addWidget(page)
-        self.combo.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.combo.currentIndexChanged.connect(self._show_page)
+        self._show_page(0)
         self.show_button = QPushButton("Show")
         self.show_button.setToolTip("Run the experiment (milliseconds) and plot its gradient flow.")
         self.show_button.clicked.connect(self._on_show)
@@ -76,8 +79,23 @@ class ExperimentsBox(QGroupBox):
         for key, value in values.items():
             self.spins[name][key].setValue(value)
 
+    def _show_page(self, index: int) -> None:
+        """Only the shown page takes room: one control leaves no gap above Show where another page has two."""
+        for k in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if k == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(k).setSizePolicy(policy, policy)
+        self.pages.setCurrentIndex(index)
+
     def _on_show(self) -> None:
         self.run_requested.emit(*self.settings())
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def readable_powers(text: str) -> str:
+    """The engine's plain-text powers of ten ("10^-12", for terminals) as a page prints them ("10⁻¹²")."""
+    return re.sub(r"10\^(-?\d+)", lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
 
 
 def describe_experiment(experiment: Experiment) -> str:
@@ -90,11 +108,11 @@ def describe_experiment(experiment: Experiment) -> str:
             f"<td align='right'>{forget}</td><td align='right'>{100 * curve.saturation:.0f}%</td></tr>"
         )
     table = (
-        "<table cellspacing='0' cellpadding='2'><tr style='color:#555'><td></td><td>per step back</td>"
-        "<td>forget gate</td><td>saturated</td></tr>" + "".join(rows) + "</table>"
+        "<table cellspacing='0' cellpadding='2'><tr style='color:#555'><td></td><td align='right'>per step back</td>"
+        "<td align='right'>&nbsp;forget gate</td><td align='right'>&nbsp;saturated</td></tr>" + "".join(rows) + "</table>"
     )
     return (
         f"<b>{html.escape(experiment.title)}</b>{table}"
-        f"<p style='margin:4px 0'>{html.escape(experiment.summary)}</p>"
+        f"<p style='margin:4px 0'>{html.escape(readable_powers(experiment.summary))}</p>"
         f"<p style='margin:4px 0; color:#444'>{html.escape(experiment.caption)}</p>"
     )

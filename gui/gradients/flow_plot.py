@@ -27,6 +27,7 @@ class FlowPlot:
         self.widget.setTitle(FLOW_TITLE.format(FLOW_SUBTITLE), size="11pt")
         self.widget.setLogMode(x=False, y=True)
         self.widget.getAxis("left").enableAutoSIPrefix(False)
+        self.widget.getPlotItem().setContentsMargins(2, 2, 10, 2)  # the last step's point clear of the pane's edge
         self.legend = self.widget.getPlotItem().legend
         self.legend.setOffset((10, 10))  # moved to the emptiest corner once there are curves
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))  # readable where it must cover a curve

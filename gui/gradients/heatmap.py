@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.gradient_lab import LabResult
+from gui.elided_combo import ElidedComboBox
 from gui.gradients.check_table import shape_text
 from gui.plotting import pen
 
@@ -41,7 +44,7 @@ class HeatmapPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         chooser = QHBoxLayout()
-        self.combo = QComboBox()
+        self.combo = ElidedComboBox()
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setMinimumContentsLength(10)
         self.combo.setToolTip("The array shown in the heatmap: hidden states, ∂L/∂a⟨t⟩ or any gradient.")
@@ -76,7 +79,9 @@ class HeatmapPanel(QWidget):
         self.colour_bar.axis.enableAutoSIPrefix(False)  # the numbers as they are, not "500" for 0.5 with "(x0.001)"
         self.info = QLabel(" ")
         self.info.setStyleSheet("color: #555")
-        # Clipped rather than widening the pane when the window is narrow.
+        # Wrapped onto a second line rather than widening the pane (or cut) when the window is narrow.
+        self.info.setWordWrap(True)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
         layout.addLayout(chooser)
@@ -162,7 +167,7 @@ class HeatmapPanel(QWidget):
         if split:
             self.split.setValue(n_a - 0.5)
         self.plot.setRange(xRange=(origin[0], origin[0] + cols), yRange=(origin[1], origin[1] + rows), padding=0.02)
-        self.info.setText(f"{self.combo.currentText()}  ·  shape {shape_text(array.shape)}  ·  max |value| {limit:.2e}")
+        self.info.setText(_info(self.combo.currentText(), f"shape {shape_text(array.shape)}", f"max |value| {limit:.2e}"))
 
     def show_difference(self, title: str, image: np.ndarray) -> None:
         """A 2-D array that is not one of the check's (the bug lab's analytic minus numeric), signed."""
@@ -181,7 +186,7 @@ class HeatmapPanel(QWidget):
         index_ticks(self.plot.getAxis("left"), 0, rows)
         self.split.setVisible(False)
         self.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0.02)
-        self.info.setText(f"{title}  ·  max |difference| {limit:.2e}")
+        self.info.setText(_info(title, f"max |difference| {limit:.2e}"))
 
     def _on_hover(self, position: QPointF) -> None:
         image = self.array
@@ -192,7 +197,13 @@ class HeatmapPanel(QWidget):
         row = int(np.floor(point.y() - self.origin[1]))
         if 0 <= row < image.shape[0] and 0 <= col < image.shape[1]:
             where = f"t={col + 1}" if self.origin[0] > 0 else f"column {col}"
-            self.info.setText(f"{self.combo.currentText()}  ·  row {row}, {where}: {image[row, col]:+.4e}")
+            self.info.setText(_info(self.combo.currentText(), f"row {row}, {where}: {image[row, col]:+.4e}"))
+
+
+def _info(*parts: str) -> str:
+    """The line under the heatmap (rich text): its parts joined by " · ", each kept whole when the line wraps."""
+    # No break inside a part: non-breaking spaces, and a word joiner after "|" (Unicode lets a line break there).
+    return " &nbsp;·&nbsp; ".join(html.escape(part).replace(" ", "&nbsp;").replace("|", "|\u2060") for part in parts)
 
 
 def _sources(result: LabResult) -> list[tuple[str, str, str]]:

@@ -21,9 +21,9 @@ from engine.gradient_lab import LabConfig, LabResult, gradient_lab_job
 from engine.jobs import Progress
 from engine.mistakes import MistakeCheck, iter_mistake_check
 from gui.gradients.bug_lab import BugLabBox, describe_check, worst_array
-from gui.gradients.check_table import CheckTable, verdict_legend, verdict_summary
+from gui.gradients.check_table import CheckTable, verdict_summary
 from gui.gradients.equations import EquationsView
-from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment
+from gui.gradients.experiments_panel import ExperimentsBox, describe_experiment, readable_powers
 from gui.gradients.flow_plot import FlowPlot
 from gui.gradients.heatmap import HeatmapPanel
 from gui.gradients.settings_panel import SettingsPanel
@@ -88,8 +88,7 @@ class GradientsTab(QWidget):
         self.heatmap.chosen.connect(self.check.select_key)
         self.settings.cell_changed.connect(self.equations.show_cell)
 
-        groups = [self.settings.model_box, self.settings.problem_box, check, self.experiments, self.bug_lab,
-                  verdict_legend()]
+        groups = [self.settings.model_box, self.settings.problem_box, check, self.experiments, self.bug_lab]
         results, self.words = self._arrange_results()
         self.splitter = ControlsSplitter(groups, results, CONTROLS_WIDTH, CONTROLS_WIDTH[1] - 20, RESULTS_ROOMY_WIDTH)
         layout = QHBoxLayout(self)
@@ -197,7 +196,7 @@ class GradientsTab(QWidget):
     def _on_experiment(self, experiment: Experiment) -> None:
         self.flow.show_experiment(experiment)
         self._show_lesson(describe_experiment(experiment))
-        self.status.emit(experiment.summary)
+        self.status.emit(readable_powers(experiment.summary))
 
     # -- the bug lab ---------------------------------------------------------------------
     def check_mistake(self, mistake: str, cells: tuple) -> None:

@@ -5,7 +5,8 @@ chords held as blocks, the studio's old export). Each track -- melody, bass,
 comping, drums -- has a tick (written to the MIDI file and heard) and M/S
 buttons (mute or solo it in the preview only). The instruments are General
 MIDI programs numbered from 0, as on the command line; comping defaults to the
-style's own instrument.
+style's own instrument. The Listen bar (:mod:`gui.jazz.sound_panel`) adds its
+Tempo row at the foot of this box's :attr:`form`: the tempo is exported too.
 """
 
 from __future__ import annotations
@@ -63,14 +64,14 @@ class BandPanel(QGroupBox):
         self.chord_program.insertItem(0, "the style's own", STYLE_DEFAULT)
         self.chord_program.setCurrentIndex(0)
         bind(self.chord_program, "jazz/chord_program")
-        form = QFormLayout(self)
-        form.setVerticalSpacing(4)
-        form.setContentsMargins(8, 4, 8, 6)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Style", self.style_combo)
-        form.addRow(grid)
-        form.addRow("Melody", self.melody_program)
-        form.addRow("Comping", self.chord_program)
+        self.form = QFormLayout(self)  # the Listen bar adds its tempo row (what is exported) below
+        self.form.setVerticalSpacing(4)
+        self.form.setContentsMargins(8, 4, 8, 6)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.addRow("Style", self.style_combo)
+        self.form.addRow(grid)
+        self.form.addRow("Melody", self.melody_program)
+        self.form.addRow("Comping", self.chord_program)
         for signal in (self.style_combo.currentIndexChanged, self.melody_program.currentIndexChanged,
                        self.chord_program.currentIndexChanged):
             signal.connect(self._on_changed)

@@ -5,7 +5,7 @@ on screen, at most :data:`SOURCE_PREVIEW_BARS` bars (a long piece would take
 long to render), its melody over its other parts. A variation plays what is
 exported -- the engine's arrangement of it (:func:`engine.jazz.export.arrangement_for`)
 with the Band box's style, tracks and instruments -- less the tracks muted (or
-not soloed) there. Notes are converted to seconds at the Listen box's tempo;
+not soloed) there. Notes are converted to seconds at the chosen tempo (the Band box's Tempo row);
 arranging, rendering and port output run on :attr:`worker`, and the playhead
 of the target's piano roll follows the sound.
 """

@@ -1,11 +1,18 @@
-"""The Listen box: the tempo of what is played and exported, and where it sounds.
+"""The Listen bar under the piano rolls: the tempo of what is played and exported, and where it sounds.
 
 Tempo follows the source unless unticked; the band and its instruments are the
-Band box's (:mod:`gui.jazz.band_panel`), which this box combines into the
+Band box's (:mod:`gui.jazz.band_panel`), which this bar combines into the
 export options. Output is the audio preview in the app (rendered to a WAV,
 sampled through FluidSynth when it is installed) or a MIDI port; when
-no port exists the port row is disabled and says why. One message line says
-what went wrong with sound -- only advice this machine can follow.
+no port exists the port row is hidden and the reason stands in for it. One
+message line says what went wrong with sound -- only advice this machine can
+follow.
+
+It is a bar under the rolls, where the Play buttons are, as a transport bar in a
+sequencer: audio preview, Refresh and Stop on one row, the MIDI port below it
+when there is one (else the reason there is none), and a note on what went wrong
+with sound only while there is one. The tempo row, part of what is exported,
+sits in the Band box. The controls column then fits a 1280x820 window.
 """
 
 from __future__ import annotations
@@ -14,12 +21,13 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QFormLayout,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QRadioButton,
     QToolButton,
+    QVBoxLayout,
 )
 
 from gui.jazz.band_panel import BandPanel
@@ -32,11 +40,12 @@ __all__ = ["SoundPanel"]
 PORT_KEY = "jazz/midi_port"
 
 
-class SoundPanel(QGroupBox):
-    """Tempo, audio or MIDI port, Stop."""
+class SoundPanel(QFrame):
+    """Audio or MIDI port, Refresh, Stop; the reason there is no port and what went wrong below. Owns the tempo."""
 
     def __init__(self, session: JazzSession, band: BandPanel):
-        super().__init__("Listen")
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.session, self.band = session, band
         self.port_listing = None  # engine.midi_ports.PortListing, once looked for
         self.wanted_port = app_settings().value(PORT_KEY, "", type=str)
@@ -47,9 +56,6 @@ class SoundPanel(QGroupBox):
         self.source_tempo_check.setToolTip("Use the tempo of the source piece")
         self.source_tempo_check.toggled.connect(self._on_source_tempo_toggled)
         self.tempo_spin.setEnabled(not self.source_tempo_check.isChecked())
-        tempo_row = QHBoxLayout()
-        tempo_row.addWidget(self.tempo_spin, 1)
-        tempo_row.addWidget(self.source_tempo_check)
 
         self.audio_radio = QRadioButton("Audio preview in the app")
         self.port_radio = QRadioButton("MIDI port:")
@@ -62,7 +68,7 @@ class SoundPanel(QGroupBox):
         self.port_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.port_combo.setMinimumContentsLength(8)
         self.refresh_ports_button = QToolButton()
-        self.refresh_ports_button.setText("⟳")
+        self.refresh_ports_button.setText("⟳ Refresh")  # the word the "no MIDI system" advice uses
         self.refresh_ports_button.setToolTip("Look for MIDI ports again")
         self.refresh_ports_button.clicked.connect(self.refresh_ports)
         self.stop_button = QPushButton("■ Stop")
@@ -71,22 +77,27 @@ class SoundPanel(QGroupBox):
         self.port_reason = warning()
         self.audio_message = warning()
 
-        audio_row = QHBoxLayout()
-        audio_row.addWidget(self.audio_radio, 1)
-        audio_row.addWidget(self.stop_button)
-        port_row = QHBoxLayout()
+        tempo_row = QHBoxLayout()  # shown in the Band box: it is part of what is exported
+        tempo_row.addWidget(self.tempo_spin, 1)
+        tempo_row.addWidget(self.source_tempo_check)
+        band.form.addRow("Tempo", tempo_row)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(QLabel("<b>Listen</b>"))
+        row.addWidget(self.audio_radio)
+        row.addStretch(1)
+        row.addWidget(self.refresh_ports_button)
+        row.addWidget(self.stop_button)
+        port_row = QHBoxLayout()  # on a row of its own: a port's name can be long
         port_row.addWidget(self.port_radio)
         port_row.addWidget(self.port_combo, 1)
-        port_row.addWidget(self.refresh_ports_button)
-        form = QFormLayout(self)
-        form.setVerticalSpacing(4)
-        form.setContentsMargins(8, 4, 8, 6)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Tempo", tempo_row)
-        form.addRow(audio_row)
-        form.addRow(port_row)
-        form.addRow(self.port_reason)
-        form.addRow(self.audio_message)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(8, 4, 8, 4)
+        column.setSpacing(2)
+        column.addLayout(row)
+        column.addLayout(port_row)
+        column.addWidget(self.port_reason)
+        column.addWidget(self.audio_message)
         session.piece_changed.connect(self.follow_source_tempo)
         session.model_changed.connect(self.follow_source_tempo)
 

@@ -1,12 +1,12 @@
 """The Jazz tab: an LSTM learns a solo from a MIDI file and improvises over its chords.
 
 Left, the controls in the order a musician works -- the pieces, training,
-improvising, the band, listening (:mod:`piece_panel`, :mod:`training_panel`,
-:mod:`improvise_panel`, :mod:`band_panel`, :mod:`sound_panel`). Right, what there is to see: the
+improvising, the band (:mod:`piece_panel`, :mod:`training_panel`,
+:mod:`improvise_panel`, :mod:`band_panel`). Right, what there is to see: the
 parts of the file (:mod:`parts_view`), the training curves (:mod:`curves`), and
 piano rolls of the source (:mod:`source_view`) and of every variation
 (:mod:`variations`), each to play (:mod:`playback`), export or drag out
-(:mod:`export_actions`).
+(:mod:`export_actions`), with the Listen bar under them (:mod:`sound_panel`).
 
 The panels share a :class:`~gui.jazz.session.JazzSession` and never call one
 another; this class builds them, lays them out and routes the few signals that
@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gui.jazz.piece_panel import MIDI_FILTER, OPEN_KEY
 from gui.jazz.session import JazzSession
@@ -52,7 +52,7 @@ class JazzTab(QWidget):
         self._built = False
         self._started = False
         self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setContentsMargins(6, 6, 6, 6)  # as the other tabs: nothing flush with the window edge
 
     def ensure_built(self) -> None:
         """Build the panels, once. Deferred to the first show: start-up pays nothing for this tab."""
@@ -96,14 +96,20 @@ class JazzTab(QWidget):
         self.views.setDocumentMode(True)
         self.views.addTab(self.source, "Source")
         self.views.addTab(self.variations, "Variations")
+        rolls = QWidget()  # the rolls, and under them the Listen bar (where a sequencer has its transport)
+        rolls_layout = QVBoxLayout(rolls)
+        rolls_layout.setContentsMargins(0, 0, 0, 0)
+        rolls_layout.setSpacing(2)
+        rolls_layout.addWidget(self.views, 1)
+        rolls_layout.addWidget(self.sound)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(top)
-        right.addWidget(self.views)
+        right.addWidget(rolls)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 5)
         right.setSizes([230, 520])
         right.setChildrenCollapsible(False)
-        groups = [self.piece, self.training, self.improvise, self.band, self.sound]
+        groups = [self.piece, self.training, self.improvise, self.band]
         self.splitter = ControlsSplitter(groups, right, CONTROLS_WIDTH, CONTROLS_PREFERRED, RESULTS_ROOMY_WIDTH)
         self._layout.addWidget(self.splitter)
         self.update_enabled()

@@ -68,8 +68,8 @@ def _score_html(score: NameScore, worst: float) -> str:
         for c, s in zip(score.chars, score.surprise, strict=True)
     )
     lines = [f"<p style='font-size:14pt; font-family:monospace'>{cells}</p>",
-             "<p>" + " · ".join(f"{html.escape(c) or 'end'} {s:.2f}" for c, s in zip(score.chars, score.surprise,
-                                                                                     strict=True)) + " nats</p>",
+             "<p>" + " · ".join(f"{html.escape(c) or 'end'}&nbsp;{s:.2f}" for c, s in zip(score.chars, score.surprise,
+                                                                                          strict=True)) + "&nbsp;nats</p>",
              f"<p><b>{score.per_char:.3f} nats per character</b> (total {score.total:.2f})"]
     if score.better_than is not None:
         lines[-1] += f"; more likely than {100 * score.better_than:.0f}% of the training names"
@@ -79,24 +79,35 @@ def _score_html(score: NameScore, worst: float) -> str:
 
 
 def _unit_html(view: UnitView) -> str:
-    title = f"{QUANTITIES[view.quantity]}, unit {view.unit}" + (" (most active)" if view.chosen_as != "unit" else "")
+    title = f"{_quantity(view.quantity)}, unit {view.unit}" + (" (most active)" if view.chosen_as != "unit" else "")
     rows = []
     for name, values in zip(view.names, view.values, strict=True):
         rows.append("".join(
             f"<span style='background:{unit_colour(v, view.low, view.high)}' title='{v:+.2f}'>{html.escape(c)}</span>"
             for c, v in zip(name, values, strict=True)
         ))
-    scale = f"blue {view.low:g} · white {(view.low + view.high) / 2:g} · red {view.high:g}"
+    scale = " · ".join(f"{colour}&nbsp;{value:g}".replace("-", "−")
+                       for colour, value in (("blue", view.low), ("white", (view.low + view.high) / 2), ("red", view.high)))
     return (f"<p><b>{html.escape(title)}</b> after each character ({scale})</p>"
             f"<p style='font-family:monospace; font-size:12pt; line-height:150%'>{'<br>'.join(rows)}</p>")
+
+
+def _quantity(key: str) -> str:
+    """The engine's name of a quantity, with its plain-text "c~" printed as the course writes it, c̃."""
+    return QUANTITIES[key].replace("c~", "c̃")
+
+
+def _whole(text: str) -> str:
+    """``text`` as HTML that a line never breaks inside ("cell state c unit 5 (r −0.89)" stays on one line)."""
+    return html.escape(text).replace(" ", "&nbsp;").replace("-", "−")
 
 
 def _search_html(search: UnitSearch) -> str:
     parts = [f"<p><b>Units that follow a property of the place in the name</b> ({search.n_names:,} names, "
              f"{search.n_chars:,} characters; Pearson r)</p>"]
     for feature, found in search.matches.items():
-        best = ", ".join(f"{QUANTITIES[m.quantity]} unit {m.unit} (r {m.r:+.2f})" for m in found[:3])
-        parts.append(f"<p><i>{html.escape(FEATURES[feature])}</i>: {html.escape(best)}</p>")
+        best = ", ".join(_whole(f"{_quantity(m.quantity)} unit {m.unit} (r {m.r:+.2f})") for m in found[:3])
+        parts.append(f"<p><i>{html.escape(FEATURES[feature])}</i>: {best}</p>")
     return "".join(parts)
 
 
@@ -162,7 +173,7 @@ class InsidePanel(QWidget):
         self.quantity_combo.clear()
         if saved is not None:
             for quantity in quantities(saved.model):
-                self.quantity_combo.addItem(QUANTITIES[quantity], quantity)
+                self.quantity_combo.addItem(_quantity(quantity), quantity)
             self.unit_spin.setMaximum(members_of(saved.model)[0].hidden - 1)  # the views look inside member 0
         self.update_actions()
 
@@ -235,7 +246,7 @@ class InsidePanel(QWidget):
             self.message.emit(f"{score.name}: {score.per_char:.3f} nats per character")
         elif kind == "unit":
             self.view.setHtml(_unit_html(value))
-            self.note.setText(f"{QUANTITIES[value.quantity]}, unit {value.unit}")
+            self.note.setText(f"{_quantity(value.quantity)}, unit {value.unit}")
         elif kind == "search":
             self.view.setHtml(_search_html(value))
         else:

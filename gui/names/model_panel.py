@@ -31,7 +31,7 @@ def describe_model(saved: SavedModel) -> str:
     if steps:
         parts.append(f"{int(steps):,} steps" + (f", kept step {int(kept):,}" if kept and kept != steps else ""))
     if meta.get("val_loss") is not None:
-        parts.append(f"validation {float(meta['val_loss']):.3f} nats/char")
+        parts.append(f"validation {float(meta['val_loss']):.3f} nats/\u2060char")  # (a word joiner: never "nats/" at a line end)
     text = ", ".join(parts)
     source = (meta.get("corpus") or {}).get("source")
     if source:

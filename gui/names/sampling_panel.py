@@ -100,7 +100,7 @@ class SamplingPanel(QGroupBox):
         self.sampling_row = WrappingRow(
             group(QLabel("Temperature"), self.temp_slider, self.temp_label),
             [group(QLabel("Prefix"), self.prefix_edit), group(QLabel("Count"), self.count_spin),
-             group(QLabel("Min"), self.min_length_spin), self.unique_check],
+             group(QLabel("Min length"), self.min_length_spin), self.unique_check],
             self.generate_button,
         )
         self.sample_list = self._build_list()

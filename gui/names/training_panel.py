@@ -235,7 +235,7 @@ class TrainingPanel(QGroupBox):
         if "train_loss" in metrics:
             details.append(f"train {metrics['train_loss']:.3f}")
         if "best_val_loss" in metrics:
-            details.append(f"best val {metrics['best_val_loss']:.3f} nats/char")
+            details.append(f"best val {metrics['best_val_loss']:.3f} nats/\u2060char")
         if "smooth_loss" in metrics and config.preset == "course":
             details.append(f"smoothed loss {metrics['smooth_loss']:.2f}")
         why = _why_bound(config, bool(metrics.get("may_stop_early")))
@@ -251,9 +251,9 @@ class TrainingPanel(QGroupBox):
         if result.val_loss is None:
             lines.append("No names held out: nothing to validate on.")
         elif result.members:
-            lines.append(f"{len(result.members)} members, together: validation {result.val_loss:.3f} nats/char")
+            lines.append(f"{len(result.members)} members, together: validation {result.val_loss:.3f} nats/\u2060char")
         elif result.best_step != result.steps:
-            lines.append(f"Kept step {result.best_step:,}, the best: validation {result.val_loss:.3f} nats/char")
+            lines.append(f"Kept step {result.best_step:,}, the best: validation {result.val_loss:.3f} nats/\u2060char")
         else:
             lines.append(f"Validation {result.val_loss:.3f} nats per character")
         if result.config.preset == "course" and result.history.get("smooth_loss"):
