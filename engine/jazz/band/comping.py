@@ -7,9 +7,11 @@ comping register, the one nearest the previous voicing is played: the sum of
 the voices' movements, the top voice counted twice (the ear follows it), plus
 a pull towards the middle of the register so the hands do not drift.
 
-The rhythm comes from the style's figures (Charleston, anticipations, off-beat
-stabs...), one per cell; an anticipation plays the *next* chord half a beat
-early. Every chord is sounded at least once.
+The rhythm comes from the style's figures (Charleston, anticipations, half
+notes...), one per cell, and each hit is held for its length, as a comper
+sustains the harmony through the bar; when the chord changes under a held
+voicing, the next chord's voicing takes over. An anticipation plays the *next*
+chord half a beat early and is tied into it. Every chord is sounded at least once.
 """
 
 from __future__ import annotations
