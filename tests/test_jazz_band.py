@@ -137,6 +137,18 @@ def test_an_anticipation_is_tied_over_the_barline(tmp_path):
     assert not [t for t in pushes if round(t + 1 / 3, 6) in onsets]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_an_anticipation_lasts_as_long_as_the_hit_it_replaces(tmp_path, seed):
+    # a held whole note anticipated on the and of 4 is still held: no beat falls silent before the next hit
+    path, _ = figures(tmp_path, lead(TUNE, seed=seed), style="swing")
+    comping = read_tracks(path)["Comping"].notes
+    onsets = sorted({round(s, 6) for s, _, _, _ in comping})
+    for push, following in zip(onsets, onsets[1:], strict=False):
+        if push % 4 > 3.5:
+            for beat in range(int(push) + 1, int(following - 1e-6) + 1):
+                assert any(s <= beat < e for s, e, _, _ in comping), (push, beat)
+
+
 def test_four_named_tracks_with_programs_read_alike_by_mido_and_music21(tmp_path):
     from music21 import converter
 

@@ -149,10 +149,11 @@ def _hits(spans: Sequence[Span], style: Style, measure_length: float, measures: 
                 off_beat = abs(t - round(t)) > 1e-9
                 anticipates = ahead and (push or (off_beat and span_at(t + PUSH) != span_at(t)))
                 hits[round(t, 9)] = (length, span_at(t + PUSH) if anticipates else span_at(t), anticipates)
-    for t, (_, index, anticipates) in list(hits.items()):  # an anticipation is tied into the chord it anticipates
-        if anticipates:
+    for t, (length, index, anticipates) in list(hits.items()):  # an anticipation is tied into the chord it
+        if anticipates and t in hits:                               # anticipates, and held as long as that hit
             for u in [u for u in hits if t < u <= t + PUSH + 1e-9 and hits[u][1] == index]:
-                del hits[u]
+                length = max(length, u + hits.pop(u)[0] - t)
+            hits[t] = (length, index, True)
     heard = {index for _, index, _ in hits.values()}
     for i, span in enumerate(spans):  # every chord is heard at least once
         if i not in heard:
