@@ -8,6 +8,7 @@ import pytest
 from engine.jazz import ChordSymbolError, JazzError
 from engine.jazz.band import STYLES, arrange
 from engine.jazz.band.checks import measure_band, read_tracks
+from engine.jazz.band.comping import guide_tones
 from engine.jazz.band.styles import RIDE
 from engine.jazz.export import ExportOptions, export_midi
 from engine.jazz.harmony import chord_at, parse_changes
@@ -99,7 +100,7 @@ def test_comping_plays_figures_not_bar_long_blocks(tmp_path):
     the_lead = lead(TUNE)
     path, _ = figures(tmp_path, the_lead, style="swing")
     comping = read_tracks(path)["Comping"].notes
-    assert max(e - s for s, e, _, _ in comping) < 2.0
+    assert max(e - s for s, e, _, _ in comping) < 4.0  # held, but in figures: never a whole-bar block
     onsets = sorted({round(s, 6) for s, _, _, _ in comping})
     off_beats = [t for t in onsets if abs(t - round(t)) > 0.1]
     assert len(off_beats) >= len(onsets) // 4  # Charleston "and of 2"s and anticipations
@@ -110,6 +111,42 @@ def test_comping_plays_figures_not_bar_long_blocks(tmp_path):
         pcs = {p % 12 for s, _, p, _ in comping if round(s, 6) == t}
         pushed += now != soon and ((soon.root + 10) % 12 in pcs or (soon.root + 11) % 12 in pcs)
     assert pushed >= 2
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_comping_holds_the_harmony_through_the_bar(tmp_path, style):
+    # a comper sustains: at almost every beat a voicing sounds, and it is the voicing of the chord sounding then
+    the_lead = lead(TUNE, repeats=2)
+    path, _ = figures(tmp_path, the_lead, style=style)
+    comping = read_tracks(path)["Comping"].notes
+    beats = range(the_lead.measures * 4)
+    sounding = {b: {p % 12 for s, e, p, _ in comping if s <= b + 1e-6 < e} for b in beats}
+    assert sum(bool(pcs) for pcs in sounding.values()) >= 0.85 * len(beats)
+    for b, pcs in sounding.items():
+        if pcs:
+            chord = chord_at(the_lead.changes, 4.0, b)
+            assert (chord.root + guide_tones(chord)[0]) % 12 in pcs, (b, chord.symbol)
+
+
+def test_an_anticipation_is_tied_over_the_barline(tmp_path):
+    # a hit on the and of 4 that plays the next bar's chord is not struck again on the downbeat
+    path, _ = figures(tmp_path, lead(TUNE), style="swing")
+    onsets = sorted({round(s, 6) for s, _, _, _ in read_tracks(path)["Comping"].notes})
+    pushes = [t for t in onsets if (t % 4) > 3.5]
+    assert pushes
+    assert not [t for t in pushes if round(t + 1 / 3, 6) in onsets]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_an_anticipation_lasts_as_long_as_the_hit_it_replaces(tmp_path, seed):
+    # a held whole note anticipated on the and of 4 is still held: no beat falls silent before the next hit
+    path, _ = figures(tmp_path, lead(TUNE, seed=seed), style="swing")
+    comping = read_tracks(path)["Comping"].notes
+    onsets = sorted({round(s, 6) for s, _, _, _ in comping})
+    for push, following in zip(onsets, onsets[1:], strict=False):
+        if push % 4 > 3.5:
+            for beat in range(int(push) + 1, int(following - 1e-6) + 1):
+                assert any(s <= beat < e for s, e, _, _ in comping), (push, beat)
 
 
 def test_four_named_tracks_with_programs_read_alike_by_mido_and_music21(tmp_path):

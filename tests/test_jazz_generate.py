@@ -214,3 +214,27 @@ def test_three_four_model_improvises_in_three(tmp_path):
 def test_bad_generation_arguments(kwargs):
     with pytest.raises(JazzError):
         generate(tiny_model(), **kwargs)
+
+
+def test_a_forbidden_tokens_share_stays_with_its_class():
+    # the copy guard breaks a quote with another token of the same class: a chord tone stays a chord tone
+    from engine.jazz.generate import _within_class
+    from engine.jazz.grammar import KINDS
+
+    rng = np.random.default_rng(4)
+    kinds = rng.integers(len(KINDS), size=40)
+    kinds[:6] = KINDS.index("C")
+    p = rng.random(40)
+    p /= p.sum()
+    forbidden = rng.random(40) < 0.3
+    forbidden[:3], forbidden[3:6] = True, False  # some chord tones masked, some left
+    forbidden[kinds == KINDS.index("X")] = True  # a class with nothing left loses its share
+    out = _within_class(p, forbidden, kinds)
+    assert np.all(out[forbidden] == 0)
+    for k in range(len(KINDS)):
+        mine = kinds == k
+        left = mine & ~forbidden
+        expected = p[mine].sum() if left.any() else 0.0
+        assert out[mine].sum() == pytest.approx(expected)
+        if left.any():  # inside a class the network's preferences are kept
+            assert np.allclose(out[left] / out[left].sum(), p[left] / p[left].sum())

@@ -68,6 +68,19 @@ def test_roles_include_other_tones_where_the_chord_leaves_gaps():
     assert pitch_roles(name_chord([48, 55])) == "CASXSSACASXS"  # a bare fifth
 
 
+@pytest.mark.parametrize("tonic", ["C", "E-", "F#", "A"])
+def test_the_mode_table_is_music21s_scales(tonic):
+    # the chord scales are a constant table so that generating imports no music21; it must say what music21 says
+    from music21 import pitch, scale
+
+    from engine.jazz.harmony import _SCALES
+
+    root = pitch.Pitch(tonic).pitchClass
+    for name, steps in _SCALES.items():
+        theirs = {p.pitchClass for p in getattr(scale, name)(pitch.Pitch(tonic)).getPitches()}
+        assert {(root + s) % 12 for s in steps} == theirs, name
+
+
 def test_measure_chords_from_accompaniment():
     notes = [Note(bar * 4.0, bar * 4.0 + 4.0, p) for bar, chord in enumerate([[50, 53, 57, 60], [43, 53, 59, 62]]) for p in chord]
     chords = measure_chords([notes], [(0.0, 4.0), (4.0, 4.0), (8.0, 4.0)])

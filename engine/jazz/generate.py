@@ -14,7 +14,10 @@ For each variation, with a random generator seeded by the variation's own seed:
    Masked out: tokens longer than what is left of the measure (each measure is
    filled exactly), and tokens that would make the line end in a run copied
    from the training sequence longer than ``max_copy`` tokens, or a rhythm
-   copied longer than that (:mod:`engine.jazz.originality`).
+   copied longer than that (:mod:`engine.jazz.originality`). A masked token's
+   probability goes to the other tokens of its class: a quote is broken by another
+   rhythm or interval, not by leaving the harmony (the network's chord tone on the
+   beat stays a chord tone).
 3. Pitched tokens become pitches of their class over the chord sounding at the
    note's onset, inside their interval window from the previous pitch and the
    playable range, held notes tied over the barline (:class:`engine.jazz.grammar.LineBuilder`).
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.jazz.errors import JazzError
-from engine.jazz.grammar import LineBuilder, Token, fillable
+from engine.jazz.grammar import KINDS, LineBuilder, Token, fillable
 from engine.jazz.harmony import Chord, OverChanges, chord_at, voicing
 from engine.jazz.melody import STEPS
 from engine.jazz.midi_read import Note
@@ -281,6 +284,20 @@ def _primer(model: TrainedModel, source: _Source, rng: np.random.Generator) -> l
     return list(range(start, end))
 
 
+def _within_class(p: np.ndarray, forbidden: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """``p`` (shape (n_values,)) with the ``forbidden`` tokens at 0, their probability spread over the
+    allowed tokens of the same class (``kinds``: each token's index in KINDS), so that each class keeps
+    its share wherever it has a token left. Renormalising over all tokens instead hands the share of a
+    forbidden chord tone to scale and approach tones: a line kept original by the copy guard would
+    land fewer chord tones on the beat than the network asks for.
+    """
+    kept = np.where(forbidden, 0.0, p)
+    before = np.bincount(kinds, weights=p, minlength=len(KINDS))
+    after = np.bincount(kinds, weights=kept, minlength=len(KINDS))
+    scale = np.divide(before, after, out=np.ones_like(before), where=after > 0)
+    return kept * scale[kinds]
+
+
 def _improvise(
     model: TrainedModel,
     source: _Source,
@@ -305,6 +322,7 @@ def _improvise(
         CopyGuard(source.automata.tokens, np.arange(len(tokens)), max_copy),
         CopyGuard(source.automata.rhythm, source.automata.rhythm_of, max_copy, uniform_ok=True),
     ]
+    kinds = np.array([KINDS.index(t.kind) for t in tokens])
     size = model.source.measure_length
     line = LineBuilder(lambda time: chord_at(changes, size, time), model.source.pitch_range, rng, velocity=MELODY_VELOCITY)
     reachable = fillable(durations, round(size * STEPS) + 1)
@@ -320,7 +338,7 @@ def _improvise(
             for guard in guards:  # the rhythm guard gives way first when nothing else is left
                 forbidden = guard.forbidden()
                 if forbidden is not None and np.where(forbidden, 0.0, choice).sum() > 0:
-                    choice = np.where(forbidden, 0.0, choice)
+                    choice = _within_class(choice, forbidden, kinds)
             if choice.sum() <= 0:
                 choice = np.where(allowed, 1.0, 0.0) if allowed.any() else p
             index = sample_index(choice / choice.sum(), temperature, rng)

@@ -50,18 +50,19 @@ ROLES = "CSAX"  # pitched token classes; "R" (rest) is the fifth
 STRONG_SHARE = 0.3  # a pitch class belongs to the measure's chord when it sounds >= 30% as long as the strongest
 MAX_CHORD_TONES = 4
 
-# Modes tried on the chord's root, in order of how common they are under jazz chords (music21 class names).
-_SCALES = (
-    "MajorScale",
-    "MixolydianScale",
-    "DorianScale",
-    "MinorScale",
-    "LydianScale",
-    "LocrianScale",
-    "MelodicMinorScale",
-    "HarmonicMinorScale",
-    "OctatonicScale",
-)
+# Modes tried on the chord's root, in order of how common they are under jazz chords: semitones above the
+# root, keyed by music21's class names (tests check the table against music21, so generating needs no music21).
+_SCALES: dict[str, frozenset[int]] = {
+    "MajorScale": frozenset((0, 2, 4, 5, 7, 9, 11)),
+    "MixolydianScale": frozenset((0, 2, 4, 5, 7, 9, 10)),
+    "DorianScale": frozenset((0, 2, 3, 5, 7, 9, 10)),
+    "MinorScale": frozenset((0, 2, 3, 5, 7, 8, 10)),
+    "LydianScale": frozenset((0, 2, 4, 6, 7, 9, 11)),
+    "LocrianScale": frozenset((0, 1, 3, 5, 6, 8, 10)),
+    "MelodicMinorScale": frozenset((0, 2, 3, 5, 7, 9, 11)),  # ascending: the jazz melodic minor
+    "HarmonicMinorScale": frozenset((0, 2, 3, 5, 7, 8, 11)),
+    "OctatonicScale": frozenset((0, 2, 3, 5, 6, 8, 9, 11)),  # whole step first: the diminished scale
+}
 _NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
@@ -496,16 +497,8 @@ class OverChanges:
         return chord_at(self.changes, self.measure_length, time)
 
 
-@lru_cache(maxsize=16)
-def _scale_intervals(scale_name: str) -> frozenset[int]:
-    """Semitones above the tonic of a music21 scale (built once, on C, and transposed by arithmetic)."""
-    from music21 import pitch, scale
-
-    return frozenset(p.pitchClass for p in getattr(scale, scale_name)(pitch.Pitch("C")).getPitches())
-
-
 def _scale_pitch_classes(scale_name: str, root: int) -> frozenset[int]:
-    return frozenset((root + step) % 12 for step in _scale_intervals(scale_name))
+    return frozenset((root + step) % 12 for step in _SCALES[scale_name])
 
 
 @lru_cache(maxsize=1024)

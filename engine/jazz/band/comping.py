@@ -7,9 +7,11 @@ comping register, the one nearest the previous voicing is played: the sum of
 the voices' movements, the top voice counted twice (the ear follows it), plus
 a pull towards the middle of the register so the hands do not drift.
 
-The rhythm comes from the style's figures (Charleston, anticipations, off-beat
-stabs...), one per cell; an anticipation plays the *next* chord half a beat
-early. Every chord is sounded at least once.
+The rhythm comes from the style's figures (Charleston, anticipations, half
+notes...), one per cell, and each hit is held for its length, as a comper
+sustains the harmony through the bar; when the chord changes under a held
+voicing, the next chord's voicing takes over. An anticipation plays the *next*
+chord half a beat early and is tied into it. Every chord is sounded at least once.
 """
 
 from __future__ import annotations
@@ -109,9 +111,21 @@ def lead_voicing(chord: Chord, previous: tuple[int, ...] | None) -> tuple[int, .
     return min(options, key=cost)
 
 
+def _harmony_end(spans: Sequence[Span], index: int) -> float:
+    """Where the chord of span ``index`` stops sounding: the next span with another chord (bars of one chord run on)."""
+    k = index
+    while k + 1 < len(spans) and spans[k + 1].chord == spans[index].chord:
+        k += 1
+    return spans[k].end
+
+
 def _hits(spans: Sequence[Span], style: Style, measure_length: float, measures: int,
           rng: np.random.Generator) -> list[tuple[float, float, int]]:
-    """(start, length, span index) of each comping hit before swing, from the style's figures."""
+    """(start, length, span index) of each comping hit before swing, from the style's figures.
+
+    A hit pushed by its figure -- or any off-beat hit half a beat before a chord change -- plays
+    the coming chord (an anticipation) and is tied into it: the hit it anticipates is not played.
+    """
     starts = np.array([s.start for s in spans])
 
     def span_at(t: float) -> int:
@@ -119,43 +133,60 @@ def _hits(spans: Sequence[Span], style: Style, measure_length: float, measures: 
 
     weights = np.array(style.comp_weights) / sum(style.comp_weights)
     total = measures * measure_length
-    cells_per_bar = len(list(cell_starts(0.0, measure_length, style.comp_cell_beats)))
-    choices = iter(rng.choice(len(weights), size=measures * cells_per_bar, p=weights).tolist())
-    hits: dict[float, tuple[float, int]] = {}
+    figures: dict[float, int] = {}  # one figure per cell, drawn in time order (a long cell spans bars)
+    hits: dict[float, tuple[float, int, bool]] = {}
     for m in range(measures):
         bar = m * measure_length
         for cell in cell_starts(bar, measure_length, style.comp_cell_beats):
-            figure = style.comp_figures[next(choices)]
-            for onset, length, push in figure:
+            key = round(cell, 9)
+            if key not in figures:
+                figures[key] = int(rng.choice(len(weights), p=weights))
+            for onset, length, push in style.comp_figures[figures[key]]:
                 t = cell + onset
-                if t >= bar + measure_length - 1e-9:
+                if not bar - 1e-9 <= t < bar + measure_length - 1e-9:
                     continue
-                sounding = t + PUSH if push and t + PUSH < total - 1e-9 else t
-                hits[round(t, 9)] = (length, span_at(sounding))
-    heard = {index for _, index in hits.values()}
+                ahead = t + PUSH < total - 1e-9
+                off_beat = abs(t - round(t)) > 1e-9
+                anticipates = ahead and (push or (off_beat and span_at(t + PUSH) != span_at(t)))
+                hits[round(t, 9)] = (length, span_at(t + PUSH) if anticipates else span_at(t), anticipates)
+    for t, (length, index, anticipates) in list(hits.items()):  # an anticipation is tied into the chord it
+        if anticipates and t in hits:                               # anticipates, and held as long as that hit
+            for u in [u for u in hits if t < u <= t + PUSH + 1e-9 and hits[u][1] == index]:
+                length = max(length, u + hits.pop(u)[0] - t)
+            hits[t] = (length, index, True)
+    heard = {index for _, index, _ in hits.values()}
     for i, span in enumerate(spans):  # every chord is heard at least once
         if i not in heard:
-            hits[round(span.start, 9)] = (min(0.9, 0.9 * (span.end - span.start)), i)
-    return [(t, length, index) for t, (length, index) in sorted(hits.items())]
+            hits[round(span.start, 9)] = (span.end - span.start, i, False)
+    return [(t, length, index) for t, (length, index, _) in sorted(hits.items())]
 
 
 def comping_part(spans: Sequence[Span], style: Style, measure_length: float, measures: int, swing: float,
                  rng: np.random.Generator) -> list[Note]:
-    """The comping notes: each hit a voicing, each note ending before the next hit starts."""
-    hits = _hits(spans, style, measure_length, measures, rng)
+    """The comping notes: each hit a voicing held for its length, until the next hit, or until the chord
+    changes under it -- then the next chord's voicing takes over for the rest of the length, as a pianist
+    holding a chord moves with the harmony."""
+    queue = _hits(spans, style, measure_length, measures, rng)
     total = measures * measure_length
+    starts = np.array([s.start for s in spans])
     notes: list[Note] = []
     previous: tuple[int, ...] | None = None
-    velocities = rng.integers(-6, 7, size=len(hits)).tolist()
     chord_voicing: dict[int, tuple[int, ...]] = {}
-    for k, (t, length, index) in enumerate(hits):
+    k = 0
+    while k < len(queue):
+        t, length, index = queue[k]
+        wanted = min(t + length, total)
+        end = min(wanted, queue[k + 1][0] - GAP if k + 1 < len(queue) else total)
+        change = _harmony_end(spans, index)
+        if t < change < end - GAP:  # the harmony moves while the voicing is held
+            following = int(np.searchsorted(starts, change + 1e-9, side="right") - 1)
+            queue.insert(k + 1, (change, wanted - change, following))
+            end = change - GAP
         if index not in chord_voicing:
             chord_voicing[index] = previous = lead_voicing(spans[index].chord, previous)
-        voicing = chord_voicing[index]
-        end = min(t + length, hits[k + 1][0] - GAP if k + 1 < len(hits) else total)
         start, stop = swing_time(t, swing), swing_time(end, swing)
-        if stop - start <= 1e-6:
-            continue
-        velocity = style.comp_velocity + velocities[k]
-        notes.extend(Note(start, stop, p, velocity) for p in voicing)
+        if stop - start > 1e-6:
+            velocity = style.comp_velocity + int(rng.integers(-6, 7))
+            notes.extend(Note(start, stop, p, velocity) for p in chord_voicing[index])
+        k += 1
     return notes

@@ -1,6 +1,6 @@
 """Drums on MIDI channel 10: the style's cell of ride, hi-hat, kick and side-stick, plus sparse comping.
 
-The cell repeats from every barline and is cut at the next one; off-beat
+The cell repeats from every barline and is cut at the next one (a two-bar cell runs over two bars); off-beat
 eighths are swung by the style's ratio; the snare and kick "comp" on random
 off-beat eighths with the style's (small) probabilities.
 """
@@ -26,7 +26,7 @@ def drum_part(measure_length: float, measures: int, style: Style, swing: float, 
         for cell in cell_starts(bar, measure_length, style.drum_cell_beats):
             for key, onset, velocity in style.drum_cell:
                 t = cell + onset
-                if t < bar + measure_length - 1e-9:
+                if bar - 1e-9 <= t < bar + measure_length - 1e-9:
                     hits[(key, round(t, 9))] = velocity
         eighths = np.arange(0.5, measure_length, 1.0).tolist()
         draws = rng.random((len(eighths), len(style.drum_fills))).tolist()

@@ -19,7 +19,7 @@ __all__ = ["Style", "STYLES", "STYLE_NAMES", "style_named", "RIDE", "PEDAL_HAT",
 KICK, SIDE_STICK, SNARE, CLOSED_HAT, PEDAL_HAT, RIDE = 36, 37, 38, 42, 44, 51
 
 Hit = tuple[int, float, int]  # (GM drum key, onset in the cell, velocity)
-Figure = tuple[tuple[float, float, bool], ...]  # comping hits: (onset, length, pushed into the next chord)
+Figure = tuple[tuple[float, float, bool], ...]  # comping hits: (onset, length held, pushed into the next chord)
 
 
 @dataclass(frozen=True)
@@ -61,23 +61,24 @@ class Style:
 STYLES: dict[str, Style] = {
     "swing": Style(
         name="swing",
-        description="walking bass, ride cymbal with the hi-hat on 2 and 4, piano comping in Charleston figures",
+        description="walking bass, ride cymbal with the hi-hat on 2 and 4, piano comping held in Charleston figures",
         swing=2.0,
         bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
         # the ride's "ding, ding-a": 1, 2, 2-and; the hi-hat pedal closes on 2 (and 4)
         drum_cell=((RIDE, 0.0, 84), (RIDE, 1.0, 96), (RIDE, 1.5, 66), (PEDAL_HAT, 1.0, 70)),
         drum_cell_beats=2.0,
         drum_fills=((SNARE, 0.10, 52), (KICK, 0.05, 56)),
-        comp_figures=(
-            ((0.0, 0.4, False), (1.5, 0.9, False)),  # Charleston: 1 and the and of 2
-            ((1.5, 0.9, True),),  # an anticipation of the next chord
-            ((0.0, 0.4, False),),
-            ((0.5, 0.4, False), (1.5, 0.4, False)),
-            ((1.0, 0.5, False),),
-            (),  # space
+        comp_figures=(  # a bar each; lengths are held (a pianist sustains the harmony through the bar)
+            ((0.0, 1.5, False), (1.5, 2.5, False)),  # Charleston: 1 held a dotted quarter, the and of 2 held to the bar's end
+            ((0.0, 1.5, False), (1.5, 2.0, False), (3.5, 2.0, True)),  # Charleston, then the and of 4 tied into the next chord
+            ((0.0, 3.5, False), (3.5, 2.0, True)),  # held through the bar, then an anticipation
+            ((0.0, 2.5, False), (2.5, 1.5, False)),  # 1, and the and of 3
+            ((0.5, 1.5, False), (2.0, 2.0, False)),  # reverse Charleston: the and of 1, then 3
+            ((0.0, 2.0, False), (2.0, 2.0, False)),  # half notes: a two-feel bar
+            (),  # space for the soloist
         ),
-        comp_weights=(3.0, 2.0, 2.0, 1.5, 1.0, 1.5),
-        comp_cell_beats=2.0,
+        comp_weights=(3.0, 2.0, 1.5, 1.5, 1.0, 1.0, 0.5),
+        comp_cell_beats=4.0,
         bass_program=32, comp_program=0, bass_velocity=88, comp_velocity=62,
     ),
     "ballad": Style(
@@ -88,13 +89,14 @@ STYLES: dict[str, Style] = {
         drum_cell=((RIDE, 0.0, 56), (RIDE, 1.0, 62), (RIDE, 1.5, 44), (PEDAL_HAT, 1.0, 50)),
         drum_cell_beats=2.0,
         drum_fills=((SIDE_STICK, 0.03, 40),),
-        comp_figures=(
-            ((0.0, 1.8, False),),
-            ((0.0, 0.9, False), (1.5, 0.5, True)),
-            ((0.5, 1.4, False),),
+        comp_figures=(  # sustained voicings, re-struck lightly
+            ((0.0, 4.0, False),),  # a whole note
+            ((0.0, 2.0, False), (2.0, 2.0, False)),  # two half notes
+            ((0.0, 3.5, False), (3.5, 2.0, True)),  # held, then the and of 4 tied into the next chord
+            ((0.0, 1.5, False), (1.5, 2.5, False)),  # a slow Charleston
         ),
-        comp_weights=(3.0, 1.5, 1.0),
-        comp_cell_beats=2.0,
+        comp_weights=(3.0, 2.0, 1.5, 1.0),
+        comp_cell_beats=4.0,
         bass_program=32, comp_program=0, bass_velocity=76, comp_velocity=52,
     ),
     "bossa": Style(
@@ -115,18 +117,20 @@ STYLES: dict[str, Style] = {
         ),
         drum_cell_beats=8.0,
         drum_fills=(),
-        comp_figures=(
-            ((0.0, 0.9, False), (1.5, 0.4, False)),
-            ((0.5, 0.4, False), (1.5, 0.4, True)),
-            ((0.0, 0.4, False), (1.0, 0.4, False)),
+        comp_figures=(  # two bars, the guitar on the clave (1, the and of 2, 4 | 2, the and of 3), letting each chord ring
+            ((0.0, 1.5, False), (1.5, 1.5, False), (3.0, 2.0, False), (5.0, 1.5, False), (6.5, 1.5, False)),
+            # the same, the last chord anticipating the next bar's
+            ((0.0, 1.5, False), (1.5, 1.5, False), (3.0, 2.0, False), (5.0, 2.5, False), (7.5, 2.0, True)),
+            # the eighth-note push: 1, the and of 2 held; again in the second bar
+            ((0.0, 1.5, False), (1.5, 2.5, False), (4.0, 1.5, False), (5.5, 2.5, False)),
         ),
         comp_weights=(3.0, 2.0, 1.5),
-        comp_cell_beats=2.0,
+        comp_cell_beats=8.0,
         bass_program=32, comp_program=24, bass_velocity=82, comp_velocity=58,
     ),
     "straight": Style(
         name="straight",
-        description="straight-eighth walking bass and ride, electric piano on the eighths",
+        description="straight-eighth walking bass and ride, electric piano in held half notes with pushes",
         swing=1.0,
         bass_cell=((0.0, 1.0),), bass_roles=("walk",), bass_cell_beats=1.0, bass_approach=True,
         drum_cell=(
@@ -135,14 +139,14 @@ STYLES: dict[str, Style] = {
         ),
         drum_cell_beats=2.0,
         drum_fills=((SNARE, 0.06, 50), (KICK, 0.05, 54)),
-        comp_figures=(
-            ((0.0, 0.4, False), (1.0, 0.4, False)),
-            ((0.5, 0.4, False), (1.5, 0.4, False)),
-            ((0.0, 0.9, False),),
-            ((1.5, 0.4, True),),
+        comp_figures=(  # held half notes with pushes
+            ((0.0, 2.0, False), (2.0, 2.0, False)),  # 1 and 3
+            ((0.0, 2.0, False), (2.0, 1.5, False), (3.5, 2.0, True)),  # 1, 3, the and of 4 into the next chord
+            ((0.0, 1.5, False), (1.5, 2.5, False)),  # 1, the and of 2 held
+            ((0.0, 3.5, False), (3.5, 2.0, True)),  # held, then an anticipation
         ),
-        comp_weights=(2.0, 2.0, 1.5, 1.5),
-        comp_cell_beats=2.0,
+        comp_weights=(3.0, 2.0, 1.5, 1.5),
+        comp_cell_beats=4.0,
         bass_program=33, comp_program=4, bass_velocity=86, comp_velocity=60,
     ),
 }

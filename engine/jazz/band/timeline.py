@@ -45,7 +45,17 @@ def chord_spans(changes: Sequence[Sequence[Chord]], measure_length: float, measu
 
 
 def cell_starts(measure_start: float, measure_length: float, cell_beats: float) -> Iterator[float]:
-    """Start of each repetition of a cell of ``cell_beats`` inside one measure (cut at the next barline)."""
+    """Start of each repetition of a cell of ``cell_beats`` that plays inside the measure at ``measure_start``.
+
+    A cell no longer than a bar repeats from the barline and is cut at the next one. A longer cell
+    (a two-bar bossa clave) runs on over as many bars as it fills, so its second bar is heard:
+    the start given then lies before the measure, and the caller keeps the hits inside it.
+    """
+    if cell_beats > measure_length + 1e-9:
+        bars = max(1, round(cell_beats / measure_length))
+        measure = round(measure_start / measure_length)
+        yield measure_start - (measure % bars) * measure_length
+        return
     count = max(1, math.ceil(measure_length / cell_beats - 1e-9))
     for k in range(count):
         yield measure_start + k * cell_beats
