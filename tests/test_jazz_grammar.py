@@ -258,3 +258,18 @@ def test_line_builder_is_what_decode_uses():
     decoded = decode(tokens, [C7, C7], 4.0, (48, 84), np.random.default_rng(3))
     assert line.notes == decoded
     assert [(n.start, n.end) for n in decoded] == [(0.0, 1.0), (1.0, 5 / 3), (2.0, 5.0)]  # the tie lengthens the note
+
+
+def test_chord_tones_on_the_beat_land_on_guide_tones_and_off_the_beat_on_any_chord_tone():
+    """Over Dm7 G7 Cmaj7, a chord-tone token on a beat becomes the chord's 3rd or 7th whenever one is in
+    its window; off the beat the root and fifth stay possible too."""
+    chords = parse_chord_symbols("Dm7 G7 Cmaj7 Dm7 G7 Cmaj7")
+    step = [Token("C", 0.5, 1, 7), Token("C", 0.5, 1, 7), Token("C", 0.5, -7, -1), Token("C", 0.5, -7, -1)]
+    eighth = [Token("C", 0.5)] + [step[k % 4] for k in range(47)]  # up two, down two: a line that moves
+    notes = decode(eighth, chords, 4.0, rng=np.random.default_rng(1))
+    guides = {"Dm7": {5, 0}, "G7": {11, 5}, "Cmaj7": {4, 11}}
+    on_beat = [(n, chords[int(n.start // 4)]) for n in notes if n.start % 1 == 0]
+    off_beat = [(n, chords[int(n.start // 4)]) for n in notes if n.start % 1]
+    assert all(n.pitch % 12 in guides[c.symbol] for n, c in on_beat)
+    assert any(n.pitch % 12 not in guides[c.symbol] for n, c in off_beat)
+    assert all(note_role(n.pitch, c) == "C" for n, c in on_beat + off_beat)

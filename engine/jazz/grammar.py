@@ -219,8 +219,22 @@ def encode(
     return out
 
 
+GUIDE_INTERVALS = frozenset({3, 4, 9, 10, 11})  # thirds, sixth and sevenths above the root: the guide tones
+
+
+def guide_tones(chord: Chord) -> frozenset[int]:
+    """The chord's guide tones -- its 3rd and 7th (or 6th) as pitch classes; the chord tones if it has none."""
+    tones = frozenset(pc for pc in chord.pitch_classes if (pc - chord.root) % 12 in GUIDE_INTERVALS)
+    return tones or frozenset(chord.pitch_classes)
+
+
 def realise_pitch(
-    token: Token, chord: Chord, previous: int | None, pitch_range: tuple[int, int], rng: np.random.Generator
+    token: Token,
+    chord: Chord,
+    previous: int | None,
+    pitch_range: tuple[int, int],
+    rng: np.random.Generator,
+    on_beat: bool = False,
 ) -> int:
     """A MIDI pitch for a pitched ``token`` over ``chord``.
 
@@ -232,6 +246,10 @@ def realise_pitch(
     ``pitch_range``. When none qualifies, the pitch of that class nearest to the window's
     centre in range is taken; when the class does not exist over the chord (the chord's
     scale and approach tones can cover all twelve), the nearest class that does.
+
+    A chord tone ``on_beat`` lands on a guide tone (3rd or 7th) when one lies in the
+    window, as jazz players target them on strong beats: they define the chord, and the
+    rhythm section's rootless voicings sound them there too.
     """
     low_limit, high_limit = pitch_range
     roles = pitch_roles(chord)
@@ -255,6 +273,9 @@ def realise_pitch(
 
     for kind in token.kind + _FALLBACK[token.kind]:
         inside = [p for p in range(max(lo, low_limit), min(hi, high_limit) + 1) if roles[p % 12] == kind and allowed(p)]
+        if on_beat and kind == "C":
+            guides = guide_tones(chord)
+            inside = [p for p in inside if p % 12 in guides] or inside
         if inside:
             return int(inside[int(rng.integers(len(inside)))])
         anywhere = [p for p in range(low_limit, high_limit + 1) if roles[p % 12] == kind and allowed(p)]
@@ -314,7 +335,9 @@ class LineBuilder:
             if last is not None and round(last.end * STEPS) == start:
                 self.notes[-1] = Note(last.start, stop / STEPS, last.pitch, last.velocity)
         elif token.is_pitched:
-            pitch = realise_pitch(token, self.chord_at(start / STEPS), self.previous, self.pitch_range, self.rng)
+            chord = self.chord_at(start / STEPS)
+            on_beat = start % STEPS == 0
+            pitch = realise_pitch(token, chord, self.previous, self.pitch_range, self.rng, on_beat)
             self.notes.append(Note(start / STEPS, stop / STEPS, pitch, self.velocity))
             self.previous = pitch
         self.step = stop
