@@ -285,7 +285,8 @@ def run_train(args) -> int:
 
     interrupted = False
     try:
-        with Interrupts() as interrupts:
+        notice = "stopping: the best epoch learnt so far, if any, is kept (Ctrl-C again to stop at once)"
+        with Interrupts(notice) as interrupts:
             model = run_job(job, report, should_finish=interrupts)
         interrupted = interrupts.count > 0
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once, still keep the best epoch so far

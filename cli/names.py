@@ -136,7 +136,7 @@ def run_train(args) -> int:
     print(f"training {what} on {len(train_names):,} names, {len(val_names):,} held out", file=sys.stderr)
 
     try:
-        with Interrupts() as interrupts:
+        with Interrupts("stopping: the model learnt so far, if any, is kept (Ctrl-C again to stop at once)") as interrupts:
             result = run_job(train_job(train_names, val_names, config), _progress_printer(config.time_limit),
                              interrupts)
     except KeyboardInterrupt:  # a second Ctrl-C: stop at once

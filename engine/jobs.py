@@ -34,6 +34,7 @@ window promises a stop within 200 ms for jobs that yield at least every 50 ms).
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -135,8 +136,9 @@ class Interrupts:
     Outside the main thread it does nothing (Python delivers signals there only).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, notice: str | None = None) -> None:
         self.count = 0
+        self.notice = notice  # said at once on the first Ctrl-C (the job may need a moment to finish)
         self._previous: Any = None
         self._installed = False
 
@@ -145,6 +147,8 @@ class Interrupts:
 
     def _on_signal(self, signum, frame) -> None:  # noqa: ARG002 (the signal module's signature)
         self.count += 1
+        if self.count == 1 and self.notice:
+            print(self.notice, file=sys.stderr, flush=True)
         if self.count > 1:
             raise KeyboardInterrupt
 

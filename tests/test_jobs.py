@@ -106,7 +106,7 @@ def test_run_job_finishes_when_asked():
     assert len(seen) == 4
 
 
-def test_ctrl_c_becomes_a_finish_request_and_a_second_one_interrupts():
+def test_ctrl_c_becomes_a_finish_request_and_a_second_one_interrupts(capsys):
     import os
     import signal
 
@@ -117,9 +117,10 @@ def test_ctrl_c_becomes_a_finish_request_and_a_second_one_interrupts():
         if len(seen) == 2:
             os.kill(os.getpid(), signal.SIGINT)
 
-    with Interrupts() as interrupts:
+    with Interrupts("stopping: keeping what was learnt") as interrupts:
         result = run_job(finishing_job(100, []), report, should_finish=interrupts)
     assert interrupts.count == 1 and result == "kept 2"
+    assert capsys.readouterr().err == "stopping: keeping what was learnt\n"  # said at once, once
     with pytest.raises(KeyboardInterrupt):
         with Interrupts():
             os.kill(os.getpid(), signal.SIGINT)
