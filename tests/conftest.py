@@ -52,3 +52,14 @@ def main_window(qtbot):
     qtbot.waitExposed(window)
     yield window
     window.close()
+
+
+@pytest.fixture
+def jazz_tab(main_window, qtbot, monkeypatch):
+    """The Jazz tab in the real window with the bundled tune loaded, previews through the numpy synthesizer."""
+    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")  # the same sound whatever is installed
+    main_window.select_tab("jazz")
+    jazz = main_window.tabs.currentWidget()
+    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.busy(), timeout=30_000)
+    yield jazz
+    main_window.select_tab("gradients")

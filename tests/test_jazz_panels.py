@@ -9,13 +9,8 @@ TRAIN_TIMEOUT = 120_000
 
 
 @pytest.fixture
-def tab(main_window, qtbot, monkeypatch):
-    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")
-    main_window.select_tab("jazz")
-    jazz = main_window.tabs.currentWidget()
-    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.busy(), timeout=30_000)
-    yield jazz
-    main_window.select_tab("gradients")
+def tab(jazz_tab):
+    return jazz_tab
 
 
 def _idle(tab, qtbot):

@@ -7,13 +7,8 @@ from jazz_helpers import block_chords, two_part_file, write_midi
 
 
 @pytest.fixture
-def tab(main_window, qtbot, monkeypatch):
-    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")
-    main_window.select_tab("jazz")
-    jazz = main_window.tabs.currentWidget()
-    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.busy(), timeout=30_000)
-    yield jazz
-    main_window.select_tab("gradients")
+def tab(jazz_tab):
+    return jazz_tab
 
 
 def _open(tab, qtbot, path):

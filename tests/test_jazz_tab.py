@@ -24,18 +24,13 @@ TRAIN_TIMEOUT = 120_000  # ms; training a tiny model takes seconds, loading Tens
 
 
 @pytest.fixture
-def tab(main_window, qtbot, monkeypatch):
-    """The Jazz tab in the real window, with the bundled tune loaded; tiny, fast training settings."""
-    monkeypatch.setenv("SEQUENCE_STUDIO_FLUIDSYNTH", "0")  # the numpy synthesizer, whatever is installed
-    main_window.select_tab("jazz")
-    jazz = main_window.tabs.currentWidget()
-    qtbot.waitUntil(lambda: jazz.session.corpus is not None and not jazz.session.tasks.is_running(), timeout=30_000)
-    jazz.training.epochs_spin.setValue(3)
-    jazz.training.units_spin.setValue(16)
-    jazz.improvise.measures_spin.setValue(4)
-    jazz.improvise.variations_spin.setValue(2)
-    yield jazz
-    main_window.select_tab("gradients")  # the next window starts on a tab that reads nothing
+def tab(jazz_tab):
+    """The Jazz tab with the bundled tune loaded; tiny, fast training settings."""
+    jazz_tab.training.epochs_spin.setValue(3)
+    jazz_tab.training.units_spin.setValue(16)
+    jazz_tab.improvise.measures_spin.setValue(4)
+    jazz_tab.improvise.variations_spin.setValue(2)
+    return jazz_tab
 
 
 def _idle(tab, qtbot, timeout=30_000):
